@@ -1,0 +1,1 @@
+"""Job entry points: ``python -m beam_jobs.<job>``."""

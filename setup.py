@@ -1,0 +1,36 @@
+"""Chinese whole-word-masking BERT pretraining data, built with Apache Beam.
+
+This file is also Beam's ``--setup_file`` on Dataflow: workers install the same packages.
+"""
+from setuptools import find_packages, setup
+
+BEAM_VERSION = '2.77.0'
+
+setup(
+    name='zh-wwm-data',
+    version='0.1.0',
+    description='Raw Chinese text to BERT whole-word-masking pretraining data, on Apache Beam.',
+    python_requires='>=3.10',
+    packages=find_packages(include=['beam_jobs', 'beam_jobs.*', 'transforms', 'transforms.*',
+                                    'schemas', 'schemas.*', 'wwm', 'wwm.*']),
+    install_requires=[
+        'apache-beam==%s' % BEAM_VERSION,
+        'tokenizers>=0.15,<1',
+        'jieba==0.42.1',
+        'opencc>=1.1.9,<2',
+        'google-crc32c>=1.5',
+        'pyarrow>=14',
+        'numpy>=1.24',
+        'zstandard>=0.21',
+        'pyyaml>=6',
+    ],
+    extras_require={
+        'test': ['pytest>=8', 'transformers>=4.40,<5'],
+        'gcp': ['apache-beam[gcp]==%s' % BEAM_VERSION],
+    },
+    entry_points={
+        'console_scripts': [
+            'build-pretraining-data=beam_jobs.build_pretraining_data:main',
+        ],
+    },
+)

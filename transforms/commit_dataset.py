@@ -1,0 +1,71 @@
+"""Make a finished dataset visible: move shards into place, write rejects and vocab, manifest last.
+
+Runs once, after every shard is written, so a directory holding ``manifest.json`` is complete and a
+killed run leaves none. Each step can be repeated: a retried commit gives the same directory.
+"""
+import json
+
+import apache_beam as beam
+from apache_beam.io.filesystems import CompressionTypes, FileSystems
+
+from schemas import manifest as manifest_schema
+from transforms.write_shards import INCOMPLETE_DIR
+
+REJECTS_DIR = 'rejects'
+VOCAB_NAME = 'vocab.txt'
+
+
+def _write(path: str, data: bytes) -> None:
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        handle.write(data)
+
+
+class _Commit(beam.DoFn):
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features):
+        self._output_dir = output_dir
+        self._options = options
+        self._vocab_info = vocab_info
+        self._vocab_bytes = vocab_bytes
+        self._features = features
+
+    def process(self, _, shards, counts, dropped_samples):
+        temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
+        for shard in shards:
+            source = FileSystems.join(temp_dir, shard.file_name)
+            if FileSystems.exists(source):
+                FileSystems.rename([source], [FileSystems.join(self._output_dir, shard.file_name)])
+        reject_files = []
+        for reason, records in sorted(dropped_samples.items()):
+            name = '%s/%s.jsonl' % (REJECTS_DIR, reason)
+            lines = [json.dumps(record._asdict(), ensure_ascii=False) + '\n' for record in records]
+            _write(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
+            reject_files.append(name)
+        _write(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
+        counts = dict(counts)
+        dropped = {name[len('dropped.'):]: value for name, value in counts.items()
+                   if name.startswith('dropped.')}
+        totals = {name: value for name, value in counts.items() if not name.startswith('dropped.')}
+        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, totals, dropped,
+                                                  shards, self._features, reject_files)
+        _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
+               manifest_schema.dumps(manifest))
+        if FileSystems.exists(temp_dir):
+            FileSystems.delete([temp_dir])
+        yield manifest
+
+
+class CommitDataset(beam.PTransform):
+    """ShardInfo PCollection (+ counts and reject samples as side inputs) -> the manifest dict."""
+
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features, counts, dropped_samples):
+        super().__init__()
+        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, features)
+        self._counts = counts
+        self._dropped_samples = dropped_samples
+
+    def expand(self, shards):
+        return (shards.pipeline
+                | 'Once' >> beam.Create([None])
+                | 'Commit' >> beam.ParDo(self._commit, beam.pvalue.AsList(shards),
+                                         beam.pvalue.AsList(self._counts),
+                                         beam.pvalue.AsDict(self._dropped_samples)))

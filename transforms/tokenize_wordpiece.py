@@ -1,0 +1,51 @@
+"""WordPiece tokenization, each token tagged with its masking group (see wwm.wordpiece).
+
+Sentences that give no token are left out; a document that gives none is dropped (``no_tokens``).
+"""
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from schemas.records import Dropped, SegmentedDocument, TokenizedDocument
+from wwm.vocab import parse_vocab
+from wwm.wordpiece import align_sentence, build_tokenizer
+
+
+class _Tokenize(beam.DoFn):
+    def __init__(self, vocab_bytes: bytes, do_lower_case: bool):
+        self._vocab_bytes = vocab_bytes
+        self._do_lower_case = do_lower_case
+        self._tokenizer = None
+        self.unaligned = Metrics.counter('tokenize_wordpiece', 'unaligned_tokens')
+
+    def setup(self):
+        self._tokenizer = build_tokenizer(parse_vocab(self._vocab_bytes), self._do_lower_case)
+
+    def process(self, document: SegmentedDocument):
+        segments = []
+        unaligned = 0
+        next_group = 0
+        for sentence, words in zip(document.sentences, document.words):
+            aligned = align_sentence(self._tokenizer, sentence, words, next_group)
+            if aligned.token_ids:
+                segments.append((aligned.token_ids, aligned.group_ids))
+                next_group = aligned.group_ids[-1] + 1
+                unaligned += aligned.unaligned_tokens
+        self.unaligned.inc(unaligned)
+        if segments:
+            yield TokenizedDocument(document.doc_id, document.source, segments, unaligned)
+        else:
+            yield beam.pvalue.TaggedOutput('dropped', Dropped(
+                'no_tokens', document.doc_id, document.source, ' '.join(document.sentences)[:200]))
+
+
+class TokenizeWordPiece(beam.PTransform):
+    """Outputs ``documents`` (TokenizedDocument) and ``dropped``."""
+
+    def __init__(self, vocab_bytes: bytes, do_lower_case: bool):
+        super().__init__()
+        self._vocab_bytes = vocab_bytes
+        self._do_lower_case = do_lower_case
+
+    def expand(self, documents):
+        return documents | beam.ParDo(_Tokenize(self._vocab_bytes, self._do_lower_case)).with_outputs(
+            'dropped', main='documents')

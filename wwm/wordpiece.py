@@ -1,0 +1,95 @@
+"""WordPiece tokenization with exact token-to-word alignment.
+
+Each sentence is tokenized as a whole, exactly as BERT's reference tokenizer would, and every token
+is mapped to the segmenter word(s) that contain it through character offsets. Feeding words to
+WordPiece one by one would change ids (``1920×1080`` becomes ``1920 × 1080``), so we never do.
+A token that straddles two words joins them into one masking group.
+"""
+from typing import List, NamedTuple, Sequence, Tuple
+
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+
+def build_tokenizer(vocab: dict, do_lower_case: bool) -> Tokenizer:
+    """A `tokenizers` WordPiece tokenizer equivalent to Google's BERT FullTokenizer."""
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token='[UNK]', max_input_chars_per_word=100))
+    tokenizer.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=do_lower_case)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    return tokenizer
+
+
+def word_spans(sentence: str, words: Sequence[str]) -> Tuple[List[Tuple[int, int]], int]:
+    """Character span of each word in ``sentence``, found left to right.
+
+    Segmenters may drop or add whitespace around words; a word that cannot be found at or after the
+    current position gets the span (-1, -1). Returns the spans and the count of such words.
+    """
+    spans = []
+    missing = 0
+    cursor = 0
+    for word in words:
+        word = word.strip()
+        if not word:
+            continue
+        start = sentence.find(word, cursor)
+        if start < 0:
+            spans.append((-1, -1))
+            missing += 1
+            continue
+        spans.append((start, start + len(word)))
+        cursor = start + len(word)
+    return spans, missing
+
+
+class AlignedSentence(NamedTuple):
+    """Token ids of a sentence and, per token, its masking-group number (consecutive equal numbers
+    form one group; numbers increase along the sentence)."""
+    token_ids: List[int]
+    group_ids: List[int]
+    unaligned_tokens: int
+
+
+def group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, spans: Sequence[Tuple[int, int]],
+                 length: int, first_group: int = 0) -> Tuple[List[int], int]:
+    """Masking-group number of each token, from token offsets and word spans in one string.
+
+    Token i continues the group of token i-1 when both lie in one segmenter word, or when token i is
+    a "##" piece of the same WordPiece word (``piece_words`` holds the pre-tokenizer word of each
+    token): groups are the union of the segmenter's words and WordPiece's own words. A token outside
+    every segmenter word falls back to WordPiece grouping alone, and is counted.
+    """
+    char_word = [-1] * length
+    for index, (start, end) in enumerate(spans):
+        for pos in range(max(start, 0), end):
+            char_word[pos] = index
+    groups = []
+    unaligned = 0
+    group = first_group - 1
+    previous_last = -2
+    previous_piece_word = None
+    for (start, end), piece_word in zip(offsets, piece_words):
+        first = char_word[start] if start < length else -1
+        last = char_word[end - 1] if 0 < end <= length else -1
+        same_piece_word = piece_word is not None and piece_word == previous_piece_word
+        if first < 0 or last < 0:
+            unaligned += 1
+            if not same_piece_word:
+                group += 1
+            previous_last = -2
+        else:
+            if first > previous_last and not same_piece_word:
+                group += 1
+            previous_last = max(previous_last, last)
+        previous_piece_word = piece_word
+        groups.append(group)
+    return groups, unaligned
+
+
+def align_sentence(tokenizer: Tokenizer, sentence: str, words: Sequence[str],
+                   first_group: int = 0) -> AlignedSentence:
+    """Tokenize ``sentence`` and attach the segmenter's word groups to its tokens."""
+    encoding = tokenizer.encode(sentence, add_special_tokens=False)
+    spans, _ = word_spans(sentence, words)
+    groups, unaligned = group_tokens(encoding.offsets, encoding.word_ids, spans, len(sentence), first_group)
+    return AlignedSentence(list(encoding.ids), groups, unaligned)
