@@ -35,7 +35,9 @@ from wwm.text_cleaning import clean_text
 
 PROG = 'build_pretraining_data'
 REJECT_SAMPLES = 20
-OPTION_NAMES = ('input', 'output_dir', 'vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
+# Recorded in the manifest. The input globs and output dir are not: the manifest names the input
+# files relative to their common folder, so a moved corpus or output gives the same manifest.
+OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
                 'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
                 'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size')
 
@@ -103,12 +105,9 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     instances = tokenized.documents | 'CreateInstances' >> CreateInstances(
         job.max_seq_length, job.short_seq_prob, job.dupe_factor, job.random_seed, job.bucket_size,
         vocab['[CLS]'], vocab['[SEP]'])
-    specials = set(vocab_lib.SPECIAL_TOKENS)
-    replacement_ids = sorted(i for token, i in vocab.items()
-                             if token and token not in specials and not token.startswith('[unused'))
     masked = instances | 'Mask' >> MaskInstances(
         job.masked_lm_prob, job.max_predictions_per_seq, job.mask_strategy == 'wwm', job.random_seed,
-        vocab['[MASK]'], replacement_ids)
+        vocab['[MASK]'], vocab_lib.replacement_ids(vocab))
     encode = functools.partial(tfrecord.encode_bert_example, max_seq_length=job.max_seq_length,
                                max_predictions_per_seq=job.max_predictions_per_seq)
     shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed,
@@ -122,6 +121,7 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
                masked | 'CountInstances' >> CountStats(_instance_stats))
               | 'SumCounts' >> SumStats())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
+    options['input_files'] = [name for _, name in files]
     vocab_info = {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
                   'sha256': vocab_lib.vocab_sha256(vocab_bytes)}
     features = bert_features.describe(job.max_seq_length, job.max_predictions_per_seq)

@@ -25,7 +25,7 @@ def is_json_lines(path: str) -> bool:
 
 
 def _lines(handle, on_bad_bytes: Callable[[], None]) -> Iterator[str]:
-    for number, raw in enumerate(handle):
+    for number, raw in enumerate(iter(handle.readline, b"")):
         try:
             line = raw.decode('utf-8')
         except UnicodeDecodeError:

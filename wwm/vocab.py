@@ -69,3 +69,11 @@ def write_vocab(tokens, path: str) -> bytes:
     with FileSystems.create(path) as handle:
         handle.write(data)
     return data
+
+
+def replacement_ids(vocab: dict) -> list:
+    """Ids that the "random token" 10% of masking draws from: every real token, not the special or
+    [unused] ones, nor the "##" forms of CJK characters (BERT never produces those for Chinese text)."""
+    return sorted(index for token, index in vocab.items()
+                  if token and token not in SPECIAL_TOKENS and not token.startswith('[unused')
+                  and not (token.startswith('##') and _is_cjk(token[2:])))

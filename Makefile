@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make demo   set up, build pretraining data from the demo corpus, show the result
+#   make test   set up with the test dependencies, run the whole test suite (.ci/run calls this)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+DEMO_OUT ?= demo_output
+
+.PHONY: demo test setup setup-test clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+
+setup: $(PY)
+	$(PIP) install --quiet -e .
+
+setup-test: $(PY)
+	$(PIP) install --quiet -e ".[test]"
+
+demo: setup
+	$(PY) -m beam_jobs.build_pretraining_data --input 'examples/demo_corpus/*' \
+		--output_dir $(DEMO_OUT) --overwrite --dupe_factor 2 --num_shards 4 --vocab_size 3000
+	$(PY) -m beam_jobs.inspect $(DEMO_OUT) --examples 2
+
+test: setup-test
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) *.egg-info

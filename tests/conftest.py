@@ -1,0 +1,28 @@
+"""Shared fixtures: paths to the real data in ../shared/data (skipped with a reason when absent)
+and a helper that runs the job in-process."""
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED_DATA = pathlib.Path(os.environ.get('WWM_SHARED_DATA', ROOT.parent / 'shared' / 'data'))
+DEMO_CORPUS = ROOT / 'examples' / 'demo_corpus'
+
+
+def shared_file(relative: str) -> pathlib.Path:
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip('real data %s is absent (set WWM_SHARED_DATA to the shared/data folder)' % path)
+    return path
+
+
+@pytest.fixture(scope='session')
+def real_vocab_path():
+    return shared_file('vocab/vocab.txt')
+
+
+@pytest.fixture(scope='session')
+def real_vocab(real_vocab_path):
+    from wwm.vocab import parse_vocab
+    return parse_vocab(real_vocab_path.read_bytes())

@@ -1,0 +1,118 @@
+"""Instance creation and static whole word masking on real text: shapes, whole words, statistics."""
+import random
+
+import pytest
+
+from tests import real_text
+from wwm.hashing import seeded_rng
+from wwm.instances import NO_GROUP, create_pair_instances, truncate_seq_pair
+from wwm.masking import candidate_groups, mask_instance, num_predictions
+from wwm.segmenters import make_segmenter
+from wwm.wordpiece import align_sentence, build_tokenizer
+
+CLS, SEP, MASK = 101, 102, 103
+
+
+@pytest.fixture(scope='module')
+def documents(real_vocab):
+    """THUCNews documents as the pipeline holds them: per sentence (ids, group numbers)."""
+    tokenizer = build_tokenizer(real_vocab, True)
+    segmenter = make_segmenter('jieba')
+    documents = []
+    for text in real_text.thucnews_documents(200):
+        sentences = real_text.sentences_of([text])
+        segments, next_group = [], 0
+        for sentence, words in zip(sentences, segmenter.segment(sentences)):
+            aligned = align_sentence(tokenizer, sentence, words, next_group)
+            if aligned.token_ids:
+                segments.append((aligned.token_ids, aligned.group_ids))
+                next_group = aligned.group_ids[-1] + 1
+        documents.append(segments)
+    return documents
+
+
+def _instances(documents, max_seq_length, seed=1):
+    for index in range(len(documents)):
+        yield from create_pair_instances(documents, index, max_seq_length, 0.1, seeded_rng(seed, index),
+                                         CLS, SEP)
+
+
+@pytest.mark.parametrize('max_seq_length', [32, 128, 512])
+def test_instances_fit_and_have_bert_layout(documents, max_seq_length):
+    instances = list(_instances(documents, max_seq_length))
+    assert len(instances) > 100
+    for instance in instances:
+        ids, segments = instance.token_ids, instance.segment_ids
+        assert len(ids) <= max_seq_length
+        assert ids[0] == CLS and ids[-1] == SEP and ids.count(SEP) == 2
+        first_sep = ids.index(SEP)
+        assert segments == [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)
+        assert first_sep >= 2 and len(ids) - first_sep >= 3       # A and B both non-empty
+    random_share = sum(i.is_random_next for i in instances) / len(instances)
+    # Half the multi-sentence chunks, plus every one-sentence chunk (more of them at short lengths).
+    assert random_share > 0.45 and (max_seq_length < 128 or random_share < 0.75)
+
+
+def _text(ids) -> str:
+    return ',' + ','.join(map(str, ids)) + ','
+
+
+def test_not_random_next_segments_are_consecutive_text_of_the_same_document(documents):
+    checked = 0
+    for index, document in enumerate(documents):
+        flat = _text([t for ids, _ in document for t in ids])
+        for instance in create_pair_instances(documents, index, 128, 0.1, seeded_rng(7, index), CLS, SEP):
+            if instance.is_random_next:
+                continue
+            sep = instance.token_ids.index(SEP)
+            a, b = _text(instance.token_ids[1:sep]), _text(instance.token_ids[sep + 1:-1])
+            assert a in flat and b in flat
+            assert flat.index(b, flat.index(a)) >= flat.index(a) + len(a) - 1
+            checked += 1
+    assert checked > 300
+
+
+def test_truncation_removes_from_the_longer_side():
+    a, b = list(range(10)), list(range(3))
+    truncate_seq_pair(a, b, 8, random.Random(0))
+    assert len(a) == 5 and b == [0, 1, 2]
+    assert a == sorted(a) and set(a) <= set(range(10))
+
+
+def test_masked_groups_are_whole_words_and_statistics_match_the_reference(documents, real_vocab):
+    replacement_ids = [i for t, i in real_vocab.items() if t and not t.startswith('[')]
+    chosen_tokens = tokens = masked = kept = replaced = 0
+    for n, instance in enumerate(_instances(documents, 128)):
+        result = mask_instance(instance.token_ids, instance.segment_ids, instance.group_ids,
+                               instance.is_random_next, 0.15, 20, True, MASK, replacement_ids,
+                               seeded_rng('mask', n))
+        positions = result.masked_lm_positions
+        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+        assert len(positions) <= num_predictions(len(instance.token_ids), 0.15, 20)
+        assert all(instance.group_ids[p] != NO_GROUP for p in positions)        # never [CLS]/[SEP]
+        chosen = set(positions)
+        for group in candidate_groups(instance.group_ids, whole_word=True):
+            assert chosen.issuperset(group) or chosen.isdisjoint(group)        # whole words only
+        assert result.masked_lm_ids == [instance.token_ids[p] for p in positions]
+        for p in positions:
+            output = result.token_ids[p]
+            masked += output == MASK
+            kept += output == instance.token_ids[p]
+            replaced += output not in (MASK, instance.token_ids[p])
+        chosen_tokens += len(positions)
+        tokens += len(instance.token_ids)
+    assert chosen_tokens > 10000
+    assert abs(chosen_tokens / tokens - 0.15) < 0.01
+    assert abs(masked / chosen_tokens - 0.8) < 0.02
+    assert abs(kept / chosen_tokens - 0.1) < 0.015
+    assert abs(replaced / chosen_tokens - 0.1) < 0.015
+
+
+def test_whole_word_masking_masks_multi_token_words(documents, real_vocab):
+    multi = 0
+    for n, instance in enumerate(_instances(documents[:50], 128)):
+        result = mask_instance(instance.token_ids, instance.segment_ids, instance.group_ids,
+                               instance.is_random_next, 0.15, 20, True, MASK, [1000], seeded_rng(n))
+        chosen = set(result.masked_lm_positions)
+        multi += sum(1 for g in candidate_groups(instance.group_ids, True) if len(g) > 1 and chosen >= set(g))
+    assert multi > 100
