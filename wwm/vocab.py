@@ -55,7 +55,8 @@ def train_vocab(texts, vocab_size: int, do_lower_case: bool) -> list:
                                        strip_accents=None, lowercase=do_lower_case)
     specials = ['[PAD]'] + ['[unused%d]' % i for i in range(1, NUM_UNUSED + 1)] + list(SPECIAL_TOKENS[1:])
     tokenizer.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=1,
-                                  special_tokens=specials, limit_alphabet=20000)
+                                  special_tokens=specials, limit_alphabet=20000,
+                                  show_progress=False)
     trained = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
     tokens = [tok for tok, _ in trained]
     present = set(tokens)
