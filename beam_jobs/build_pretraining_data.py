@@ -89,9 +89,9 @@ def _document_stats(document):
 def _instance_stats(keyed_instance):
     _, instance = keyed_instance
     yield 'instances', 1
-    yield 'instance_tokens', len(instance.token_ids)
+    yield 'instance_tokens', len(instance.input_ids)
     yield 'masked_tokens', len(instance.masked_lm_positions)
-    yield 'random_next_instances', int(instance.is_random_next)
+    yield 'random_next_instances', instance.next_sentence_label
 
 
 def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:

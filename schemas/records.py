@@ -46,6 +46,21 @@ class InstanceKey(NamedTuple):
     index: int
 
 
+class TrainingInstance(NamedTuple):
+    """One instance as every output writer receives it, unpadded.
+
+    Static masking fills masked_lm_positions/masked_lm_ids (input_ids then holds the masked ids);
+    dynamic masking leaves them empty and fills word_ids/chinese_ref so the trainer masks each epoch.
+    """
+    input_ids: List[int]             # [CLS] A [SEP] B [SEP] (or [CLS] A [SEP] without pairs)
+    segment_ids: List[int]           # 0 for [CLS] A [SEP], 1 for B [SEP]
+    next_sentence_label: int         # NSP: 1 = B is random; SOP: 1 = A and B swapped; none: 0
+    masked_lm_positions: List[int]   # sorted; static masking only
+    masked_lm_ids: List[int]         # original ids at those positions
+    word_ids: List[int]              # dynamic: whole-word group of each token, -1 at [CLS]/[SEP]
+    chinese_ref: List[int]           # dynamic: positions of CJK tokens that continue a word (HF)
+
+
 class ShardInfo(NamedTuple):
     file_name: str
     records: int

@@ -95,7 +95,7 @@ def test_masked_groups_are_whole_words_and_statistics_match_the_reference(docume
             assert chosen.issuperset(group) or chosen.isdisjoint(group)        # whole words only
         assert result.masked_lm_ids == [instance.token_ids[p] for p in positions]
         for p in positions:
-            output = result.token_ids[p]
+            output = result.input_ids[p]
             masked += output == MASK
             kept += output == instance.token_ids[p]
             replaced += output not in (MASK, instance.token_ids[p])

@@ -24,7 +24,7 @@ class _Mask(beam.DoFn):
 
 
 class MaskInstances(beam.PTransform):
-    """(InstanceKey, PairInstance) -> (InstanceKey, MaskedInstance)."""
+    """(InstanceKey, PairInstance) -> (InstanceKey, TrainingInstance)."""
 
     def __init__(self, masked_lm_prob, max_predictions_per_seq, whole_word, seed, mask_id,
                  replacement_ids):

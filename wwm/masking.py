@@ -4,17 +4,10 @@ Candidates are the masking groups of an instance (whole words for ``wwm``, singl
 ``token``); they are shuffled and taken while the prediction budget allows, then every chosen token is
 replaced by [MASK] 80% of the time, kept 10%, and replaced by a random vocab token 10%.
 """
-from typing import List, NamedTuple, Sequence
+from typing import List, Sequence
 
+from schemas.records import TrainingInstance
 from wwm.instances import NO_GROUP
-
-
-class MaskedInstance(NamedTuple):
-    token_ids: List[int]
-    segment_ids: List[int]
-    is_random_next: bool
-    masked_lm_positions: List[int]
-    masked_lm_ids: List[int]
 
 
 def num_predictions(num_tokens: int, masked_lm_prob: float, max_predictions_per_seq: int) -> int:
@@ -40,7 +33,7 @@ def candidate_groups(group_ids: Sequence[int], whole_word: bool) -> List[List[in
 
 def mask_instance(token_ids: Sequence[int], segment_ids: Sequence[int], group_ids: Sequence[int],
                   is_random_next: bool, masked_lm_prob: float, max_predictions_per_seq: int,
-                  whole_word: bool, mask_id: int, replacement_ids: Sequence[int], rng) -> MaskedInstance:
+                  whole_word: bool, mask_id: int, replacement_ids: Sequence[int], rng) -> TrainingInstance:
     """Choose and apply the masked-LM predictions of one instance."""
     candidates = candidate_groups(group_ids, whole_word)
     rng.shuffle(candidates)
@@ -61,5 +54,5 @@ def mask_instance(token_ids: Sequence[int], segment_ids: Sequence[int], group_id
                 output[position] = replacement_ids[rng.randint(0, len(replacement_ids) - 1)]
             chosen.append(position)
     chosen.sort()
-    return MaskedInstance(output, list(segment_ids), is_random_next, chosen,
-                          [token_ids[p] for p in chosen])
+    return TrainingInstance(output, list(segment_ids), int(is_random_next), chosen,
+                            [token_ids[p] for p in chosen], [], [])

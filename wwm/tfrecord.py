@@ -124,16 +124,16 @@ def decode_example(data: bytes) -> Dict[str, list]:
 
 
 def encode_bert_example(instance, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
-    """A MaskedInstance as the BERT feature contract (schemas.bert_features), 0-padded."""
-    pad_seq = max_seq_length - len(instance.token_ids)
+    """A static-masking TrainingInstance as the BERT feature contract, 0-padded."""
+    pad_seq = max_seq_length - len(instance.input_ids)
     pad_pred = max_predictions_per_seq - len(instance.masked_lm_positions)
     values = {
-        'input_ids': list(instance.token_ids) + [0] * pad_seq,
-        'input_mask': [1] * len(instance.token_ids) + [0] * pad_seq,
+        'input_ids': list(instance.input_ids) + [0] * pad_seq,
+        'input_mask': [1] * len(instance.input_ids) + [0] * pad_seq,
         'segment_ids': list(instance.segment_ids) + [0] * pad_seq,
         'masked_lm_positions': list(instance.masked_lm_positions) + [0] * pad_pred,
         'masked_lm_ids': list(instance.masked_lm_ids) + [0] * pad_pred,
         'masked_lm_weights': [1.0] * len(instance.masked_lm_positions) + [0.0] * pad_pred,
-        'next_sentence_labels': [1 if instance.is_random_next else 0],
+        'next_sentence_labels': [instance.next_sentence_label],
     }
     return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in STATIC_MASKING_FEATURES])
