@@ -28,6 +28,17 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
+# Varint bytes of every value below 2**16 (token ids of BERT vocabs, positions, labels): a table
+# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path.
+_VARINT_TABLE = [_varint(value) for value in range(1 << 16)]
+
+
+def _packed_varints(values) -> bytes:
+    table = _VARINT_TABLE
+    size = len(table)
+    return b''.join([table[v] if 0 <= v < size else _varint(v) for v in values])
+
+
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (wire type 2)."""
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
@@ -35,8 +46,7 @@ def _field(number: int, payload: bytes) -> bytes:
 
 def _feature(values, dtype: str) -> bytes:
     if dtype == 'int64':
-        packed = b''.join(_varint(v) for v in values)
-        return _field(_INT64_LIST, _field(1, packed))
+        return _field(_INT64_LIST, _field(1, _packed_varints(values)))
     packed = struct.pack('<%df' % len(values), *values)
     return _field(_FLOAT_LIST, _field(1, packed))
 
