@@ -3,6 +3,9 @@ entry of a ``--sources`` file from option validation to the reading stage."""
 from typing import NamedTuple
 
 DEFAULT_MAX_LINE_BYTES = 8 << 20
+# --input_format values: auto, then one per reader in wwm/readers/.
+FORMATS = ('auto', 'text', 'jsonl', 'wiki_xml', 'wikiextractor', 'thucnews', 'sogou', 'squad',
+           'dureader')
 
 
 class ReadSpec(NamedTuple):

@@ -4,14 +4,14 @@ The file is opened through Beam's FileSystems, which decompresses by extension (
 ``.zst``...). Its first ``HEAD_BYTES`` decide the encoding and the format when they are ``auto``
 (wwm.readers.encodings, wwm.readers.detect); then the format's reader in wwm/readers/ yields
 Document and Dropped records. Lines with undecodable bytes are kept with U+FFFD and reported
-through ``on_bad_line(offset)``.
+in the ``FileReport``.
 """
-from typing import Callable, Iterator, Union
+from typing import Iterator, Optional, Union
 
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.records import Document, Dropped
-from schemas.sources import ReadSpec
+from schemas.sources import FORMATS, ReadSpec
 from wwm.readers import (dureader, json_lines, mediawiki_dump, plain_text, sogou, squad, thucnews,
                          wikiextractor)
 from wwm.readers.detect import detect_format
@@ -29,7 +29,7 @@ READERS = {
     'squad': squad.read,
     'dureader': dureader.read,
 }
-FORMATS = ('auto',) + tuple(READERS)
+assert tuple(READERS) == FORMATS[1:]
 
 
 class _Replay:
@@ -60,24 +60,42 @@ def _read_head(handle) -> bytes:
     return b''.join(parts)
 
 
+class FileReport:
+    """What reading one file found: the format and encoding used, and the lines whose bytes did
+    not decode (kept with U+FFFD), with the offset of the first."""
+
+    def __init__(self):
+        self.format = None
+        self.encoding = None
+        self.undecodable_lines = 0
+        self.first_undecodable_offset = -1
+
+    def undecodable(self, offset: int) -> None:
+        if not self.undecodable_lines:
+            self.first_undecodable_offset = offset
+        self.undecodable_lines += 1
+
+
 def resolved_format(path: str, spec: ReadSpec, head: bytes, encoding: str) -> str:
     if spec.format != 'auto':
         return spec.format
     return detect_format(path, head.decode(encoding, errors='replace'))
 
 
-def read_documents(path: str, name: str, on_bad_line: Callable[[int], None] = lambda offset: None,
-                   spec: ReadSpec = ReadSpec()) -> Iterator[Union[Document, Dropped]]:
+def read_documents(path: str, name: str, spec: ReadSpec = ReadSpec(),
+                   report: Optional[FileReport] = None) -> Iterator[Union[Document, Dropped]]:
     """Documents (and Dropped records for unreadable ones) of the file at ``path``.
 
     ``name`` identifies the file in document ids (``<name>:<n>``), so ids do not depend on where
-    the corpus lies.
+    the corpus lies. ``report``, when given, is filled in as the file is read.
     """
+    report = report or FileReport()
     with FileSystems.open(path) as handle:
         head = _read_head(handle)
-        encoding = (detect_encoding(head, len(head) < HEAD_BYTES) if spec.encoding == 'auto'
-                    else spec.encoding)
-        source = InputFile(_Replay(head, handle), name, encoding, spec.max_line_bytes,
-                           spec.text_field, on_bad_line,
-                           head.decode(encoding, errors='replace'))
-        yield from READERS[resolved_format(path, spec, head, encoding)](source)
+        report.encoding = (detect_encoding(head, len(head) < HEAD_BYTES) if spec.encoding == 'auto'
+                           else spec.encoding)
+        report.format = resolved_format(path, spec, head, report.encoding)
+        source = InputFile(_Replay(head, handle), name, report.encoding, spec.max_line_bytes,
+                           spec.text_field, report.undecodable,
+                           head.decode(report.encoding, errors='replace'))
+        yield from READERS[report.format](source)
