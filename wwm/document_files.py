@@ -95,7 +95,9 @@ def read_documents(path: str, name: str, spec: ReadSpec = ReadSpec(),
         report.encoding = (detect_encoding(head, len(head) < HEAD_BYTES) if spec.encoding == 'auto'
                            else spec.encoding)
         report.format = resolved_format(path, spec, head, report.encoding)
+        head_text = head.decode(report.encoding, errors='replace')
+        if len(head) < HEAD_BYTES and not head_text.strip('\ufeff \t\r\n'):
+            return  # an empty file (or only blank lines): no documents, whatever its format
         source = InputFile(_Replay(head, handle), name, report.encoding, spec.max_line_bytes,
-                           spec.text_field, report.undecodable,
-                           head.decode(report.encoding, errors='replace'))
+                           spec.text_field, report.undecodable, head_text)
         yield from READERS[report.format](source)

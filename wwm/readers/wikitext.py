@@ -21,6 +21,7 @@ _DROPPED_BLOCKS = re.compile(
     r'<(ref|math|chem|gallery|timeline|score|syntaxhighlight|source|imagemap|graph|templatedata|'
     r'mapframe|poem|references)\b[^>]*?(?:/>|>.*?</\1\s*>)', re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r'</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>')
+_LINE_BREAK_TAG = re.compile(r'<br\s*/?>', re.IGNORECASE)
 _PARAMETER = re.compile(r'\{\{\{[^{}]*\}\}\}')
 # A template with no template inside; single braces (``-{...}-`` converter markup) may be inside.
 _TEMPLATE = re.compile(r'\{\{((?:[^{}]|(?<!\{)\{(?!\{)|(?<!\})\}(?!\}))*)\}\}')
@@ -109,6 +110,11 @@ def _lines(text: str):
                 yield line
 
 
+def strip_tags(text: str) -> str:
+    """HTML-like tags out, their content kept; ``<br>`` becomes a line break."""
+    return _TAG.sub('', _LINE_BREAK_TAG.sub('\n', text))
+
+
 def wikitext_to_text(wikitext: str) -> str:
     """Plain text of an article's wikitext: paragraphs separated by blank lines."""
     text = _COMMENT.sub('', wikitext)
@@ -118,7 +124,7 @@ def wikitext_to_text(wikitext: str) -> str:
     text = _without_tables(text)
     text = _repeat(_LINK, _link, text)
     text = _EXTERNAL_LINK.sub(lambda m: m.group(1) or '', text)
-    text = _TAG.sub('', text)
+    text = strip_tags(text)
     text = _QUOTES.sub('', text)
     text = _MAGIC_WORD.sub('', text)
     text = html.unescape('\n'.join(_lines(text)))
