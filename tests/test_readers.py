@@ -176,6 +176,19 @@ def test_compressed_files_read_like_the_original(tmp_path, compress, suffix):
     assert records == _read(original, name='same')[0]
 
 
+@pytest.mark.parametrize('compress, suffix', [(gzip.compress, '.gz'), (bz2.compress, '.bz2'),
+                                               (zstandard.ZstdCompressor().compress, '.zst')])
+def test_truncated_compressed_file_keeps_what_was_read(tmp_path, compress, suffix):
+    original = shared_file('news/thucnews_cnews_1000.txt').read_bytes()
+    data = compress(original)
+    path = tmp_path / ('thucnews.txt' + suffix)
+    path.write_bytes(data[:len(data) // 2])
+    documents, dropped = _split(_read(path)[0])
+    assert dropped == {'unreadable_file': 1} and 50 < len(documents) < 1000
+    assert [d.text for d in documents] == [
+        line.split('\t', 1)[1] for line in original.decode('utf-8').split('\n')[:len(documents)]]
+
+
 def test_encoding_detection_and_override(tmp_path):
     text = '第一段：汉字与標點。\n\n第二段。\n'
     assert detect_encoding(text.encode('gb18030'), True) == 'gb18030'

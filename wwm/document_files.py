@@ -1,24 +1,32 @@
 """Documents from one input file, in any supported format, streamed (never loaded whole).
 
-The file is opened through Beam's FileSystems, which decompresses by extension (``.gz``, ``.bz2``,
-``.zst``...). Its first ``HEAD_BYTES`` decide the encoding and the format when they are ``auto``
+The file is opened through Beam's FileSystems (local, gs://, ...) and decompressed by extension
+(``.gz``, ``.bz2``, ``.zst``, ``.xz``; see wwm.readers.decompress for why not by Beam). Its first ``HEAD_BYTES`` decide the encoding and the format when they are ``auto``
 (wwm.readers.encodings, wwm.readers.detect); then the format's reader in wwm/readers/ yields
 Document and Dropped records. Lines with undecodable bytes are kept with U+FFFD and reported
-in the ``FileReport``.
+in the ``FileReport``. A damaged compressed file ends in an ``unreadable_file`` record at the
+decompressed offset reached; the documents before it are kept.
 """
+import lzma
+import zlib
 from typing import Iterator, Optional, Union
 
-from apache_beam.io.filesystems import FileSystems
+import zstandard
+
+from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from schemas.records import Document, Dropped
 from schemas.sources import FORMATS, ReadSpec
 from wwm.readers import (dureader, json_lines, mediawiki_dump, plain_text, sogou, squad, thucnews,
                          wikiextractor)
+from wwm.readers.decompress import SUFFIXES, decompressing
 from wwm.readers.detect import detect_format
 from wwm.readers.encodings import detect_encoding
 from wwm.readers.input_file import InputFile
 
 HEAD_BYTES = 256 << 10
+# What a damaged compressed file raises while being read (gzip, bz2, xz, zstd, truncation).
+DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 READERS = {
     'text': plain_text.read,
     'jsonl': json_lines.read,
@@ -33,31 +41,34 @@ assert tuple(READERS) == FORMATS[1:]
 
 
 class _Replay:
-    """A binary stream that first returns bytes already read from it (the head)."""
+    """The file's decompressed bytes: its head is read first (for detection) and then handed out
+    again; ``position`` counts the bytes handed out, for reports."""
 
-    def __init__(self, head: bytes, rest):
-        self._head = head
-        self._rest = rest
+    def __init__(self, handle):
+        self._handle = handle
+        self._head = b''
+        self.position = 0
+
+    def read_head(self) -> bytes:
+        parts, size = [], 0
+        while size < HEAD_BYTES:
+            part = self._handle.read(HEAD_BYTES - size)
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+        self._head = b''.join(parts)
+        return self._head
 
     def read(self, size: int = -1) -> bytes:
         if not self._head:
-            return self._rest.read(size)
-        if size < 0:
-            data, self._head = self._head + self._rest.read(), b''
-            return data
-        data, self._head = self._head[:size], self._head[size:]
+            data = self._handle.read(size)
+        elif size < 0:
+            data, self._head = self._head + self._handle.read(), b''
+        else:
+            data, self._head = self._head[:size], self._head[size:]
+        self.position += len(data)
         return data
-
-
-def _read_head(handle) -> bytes:
-    parts, size = [], 0
-    while size < HEAD_BYTES:
-        part = handle.read(HEAD_BYTES - size)
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-    return b''.join(parts)
 
 
 class FileReport:
@@ -76,10 +87,8 @@ class FileReport:
         self.undecodable_lines += 1
 
 
-def resolved_format(path: str, spec: ReadSpec, head: bytes, encoding: str) -> str:
-    if spec.format != 'auto':
-        return spec.format
-    return detect_format(path, head.decode(encoding, errors='replace'))
+def resolved_format(path: str, spec: ReadSpec, head_text: str) -> str:
+    return detect_format(path, head_text) if spec.format == 'auto' else spec.format
 
 
 def read_documents(path: str, name: str, spec: ReadSpec = ReadSpec(),
@@ -90,14 +99,25 @@ def read_documents(path: str, name: str, spec: ReadSpec = ReadSpec(),
     the corpus lies. ``report``, when given, is filled in as the file is read.
     """
     report = report or FileReport()
-    with FileSystems.open(path) as handle:
-        head = _read_head(handle)
-        report.encoding = (detect_encoding(head, len(head) < HEAD_BYTES) if spec.encoding == 'auto'
-                           else spec.encoding)
-        report.format = resolved_format(path, spec, head, report.encoding)
-        head_text = head.decode(report.encoding, errors='replace')
-        if len(head) < HEAD_BYTES and not head_text.strip('\ufeff \t\r\n'):
-            return  # an empty file (or only blank lines): no documents, whatever its format
-        source = InputFile(_Replay(head, handle), name, report.encoding, spec.max_line_bytes,
-                           spec.text_field, report.undecodable, head_text)
-        yield from READERS[report.format](source)
+    compressed = path.lower().endswith(SUFFIXES)
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED if compressed
+                          else CompressionTypes.AUTO) as raw:
+        stream = _Replay(decompressing(raw, path) or raw)
+        try:
+            yield from _read(stream, path, name, spec, report)
+        except DECOMPRESSION_ERRORS as error:
+            yield Dropped('unreadable_file', '%s@%d' % (name, stream.position), name,
+                          '%s: %s' % (type(error).__name__, error), stream.position)
+
+
+def _read(stream: _Replay, path: str, name: str, spec: ReadSpec, report: FileReport):
+    head = stream.read_head()
+    report.encoding = (detect_encoding(head, len(head) < HEAD_BYTES) if spec.encoding == 'auto'
+                       else spec.encoding)
+    head_text = head.decode(report.encoding, errors='replace')
+    report.format = resolved_format(path, spec, head_text)
+    if len(head) < HEAD_BYTES and not head_text.strip('\ufeff \t\r\n'):
+        return  # an empty file (or only blank lines): no documents, whatever its format
+    source = InputFile(stream, name, report.encoding, spec.max_line_bytes, spec.text_field,
+                       report.undecodable, head_text)
+    yield from READERS[report.format](source)

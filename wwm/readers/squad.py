@@ -6,26 +6,13 @@ one paragraph (its context and questions) is held at a time. A document is one p
 context, then for each question a line with the question and a line with its first answer.
 Document ``N`` is the file's ``N``-th paragraph. Malformed JSON ends the file there: the paragraphs
 before it are kept and the rest is one ``malformed_json`` record, with the offset the parser had
-reached (within ``BUFFER_BYTES``).
+reached (within ``BUFFER_BYTES``). Non-UTF-8 SQuAD files are not supported (JSON is UTF-8).
 """
 import ijson
 
 from wwm.readers.encodings import UTF8_BOM
 
 BUFFER_BYTES = 64 << 10
-
-
-class _CountingReader:
-    """Counts the bytes the parser has taken, to report where it was."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self.position = 0
-
-    def read(self, size=-1):
-        data = self._stream.read(size)
-        self.position += len(data)
-        return data
 
 
 def _answer(answers):
@@ -55,7 +42,7 @@ def paragraph_text(paragraph):
 def read(source):
     start = source.head_text.lstrip('\ufeff \t\r\n')
     prefix = 'item' if start.startswith('[') else 'data.item.paragraphs.item'
-    stream = _CountingReader(source.stream)
+    stream = source.stream  # counts the bytes read in ``position``
     if source.head_text.startswith('\ufeff'):
         stream.read(len(UTF8_BOM))
     number = 0
