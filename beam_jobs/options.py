@@ -36,7 +36,7 @@ class PretrainingDataOptions(PipelineOptions):
         group = parser.add_argument_group('pretraining data')
         group.add_argument('--input', action='append', default=None,
                            help='Input file glob; repeat the option or separate globs with commas. '
-                                'Plain text (blank line between documents) or JSON lines (.jsonl).')
+                                'Format and encoding: see --input_format, --input_encoding.')
         group.add_argument('--output_dir', default=None, help='Where shards and manifest.json go.')
         group.add_argument('--vocab_file', default=None,
                            help='BERT vocab.txt. If absent, a vocab is trained on the input.')
