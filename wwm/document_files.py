@@ -1,8 +1,9 @@
 """Documents from one input file, in any supported format, streamed (never loaded whole).
 
 The file is opened through Beam's FileSystems (local, gs://, ...) and decompressed by extension
-(``.gz``, ``.bz2``, ``.zst``, ``.xz``; see wwm.readers.decompress for why not by Beam). Its first ``HEAD_BYTES`` decide the encoding and the format when they are ``auto``
-(wwm.readers.encodings, wwm.readers.detect); then the format's reader in wwm/readers/ yields
+(``.gz``, ``.bz2``, ``.zst``, ``.xz``; see wwm.readers.decompress for why not by Beam). Its first
+``HEAD_BYTES`` decide the encoding and the format when they are ``auto`` (wwm.readers.encodings,
+wwm.readers.detect); then the format's reader in wwm/readers/ yields
 Document and Dropped records. Lines with undecodable bytes are kept with U+FFFD and reported
 in the ``FileReport``. A damaged compressed file ends in an ``unreadable_file`` record at the
 decompressed offset reached; the documents before it are kept.

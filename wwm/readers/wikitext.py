@@ -2,7 +2,7 @@
 
 Written here rather than with mwparserfromhell: its ``strip_code()`` keeps category, file and
 interlanguage link titles and table cells as text, so it would need the same clean-up passes on top,
-and it was about 10x slower on our test pages (see docs/inputs.md). These passes follow what
+and it was about 16x slower on our test pages (see docs/inputs.md). These passes follow what
 WikiExtractor keeps: the prose of the article.
 
 Kept: the text of paragraphs and list items, link labels (``[[a|b]]`` -> b, ``[[a]]`` -> a),
@@ -46,7 +46,7 @@ _TEXT_TEMPLATES = {'lang': 2, 'lang-en': 1, 'lang-ja': 1, 'nowrap': 1, 'nobr': 1
 _END_SECTIONS = {
     '参考文献', '參考文獻', '参考资料', '參考資料', '参考来源', '參考來源', '注释', '註釋', '注解',
     '註解', '脚注', '腳註', '外部链接', '外部連結', '參見', '参见', '相关条目', '相關條目',
-    '延伸阅读', '延伸閱讀', '扩展阅读', '擴展閱讀', '参考', '參考', '来源', '來源', '资料来源',
+    '延伸阅读', '延伸閱讀', '扩展阅读', '擴展閱讀', '参考', '參考', '资料来源',
     '資料來源', 'references', 'external links', 'see also', 'notes', 'further reading',
 }
 
@@ -137,5 +137,8 @@ _DISAMBIGUATION = re.compile(
     re.IGNORECASE)
 
 
+_DISAMBIGUATION_TITLE = ('(消歧义)', '（消歧义）', '(消歧義)', '（消歧義）')
+
+
 def is_disambiguation(title: str, wikitext: str) -> bool:
-    return bool(_DISAMBIGUATION.search(wikitext)) or title.endswith(('(消歧义)', '（消歧义）', '(消歧義)', '（消歧義）'))
+    return bool(_DISAMBIGUATION.search(wikitext)) or title.endswith(_DISAMBIGUATION_TITLE)
