@@ -22,7 +22,8 @@ class _ParseFile(beam.DoFn):
                 yield beam.pvalue.TaggedOutput('dropped', record)
             else:
                 yield record
-        yield beam.pvalue.TaggedOutput('stats', ('input_files.%s' % (report.format or 'unreadable'), 1))
+        file_format = report.format or 'unreadable'
+        yield beam.pvalue.TaggedOutput('stats', ('input_files.%s' % file_format, 1))
         if report.undecodable_lines:
             logging.warning('%s: %d line(s) with bytes that are not %s, replaced by U+FFFD; the first '
                             'at byte offset %d', input_file.name, report.undecodable_lines,
