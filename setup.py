@@ -25,6 +25,7 @@ setup(
         'numpy>=1.24',
         'zstandard>=0.21',
         'pyyaml>=6',
+        'ijson>=3.2',
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],

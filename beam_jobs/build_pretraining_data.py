@@ -28,6 +28,7 @@ from transforms.read_documents import ReadDocuments
 from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
+from transforms.upsample_sources import UpsampleSources
 from transforms.write_shards import WriteShards
 from wwm import tfrecord, vocab as vocab_lib
 from wwm.document_files import read_documents
@@ -39,7 +40,8 @@ REJECT_SAMPLES = 20
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
                 'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
-                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size')
+                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size',
+                'input_format', 'input_encoding', 'text_field', 'max_line_bytes')
 
 
 def _corpus_texts(files, convert: str):
@@ -48,8 +50,8 @@ def _corpus_texts(files, convert: str):
     if convert != 'none':
         import opencc
         converter = opencc.OpenCC(convert)
-    for path, name in files:
-        for record in read_documents(path, name):
+    for input_file in files:
+        for record in read_documents(input_file.path, input_file.name, input_file.spec):
             text = clean_text(getattr(record, 'text', ''))
             if text:
                 yield converter.convert(text) if converter else text
@@ -98,7 +100,9 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     """Wire the stages; see transforms/__init__.py for the order."""
     read = pipeline | 'Read' >> ReadDocuments(files)
     cleaned = read.documents | 'Clean' >> CleanDocuments()
-    converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
+    upsampled = cleaned.documents | 'Upsample' >> UpsampleSources(
+        {f.name: f.weight for f in files}, job.random_seed)
+    converted = upsampled.documents | 'Convert' >> ConvertChinese(job.convert)
     sentences = converted | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter)
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
@@ -113,15 +117,18 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed,
                                                    'tfrecord', encode, tfrecord.frame_record)
 
-    dropped = ((read.dropped, cleaned.dropped, tokenized.dropped) | 'AllDropped' >> beam.Flatten())
+    dropped = ((read.dropped, cleaned.dropped, upsampled.dropped, tokenized.dropped)
+               | 'AllDropped' >> beam.Flatten())
     counts = ((read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
                read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
                dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
                tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-               masked | 'CountInstances' >> CountStats(_instance_stats))
+               masked | 'CountInstances' >> CountStats(_instance_stats),
+               read.stats, upsampled.stats)
               | 'SumCounts' >> SumStats())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
-    options['input_files'] = [name for _, name in files]
+    options['input_files'] = [f.name for f in files]
+    options['input_weights'] = {f.name: f.weight for f in files if f.weight != 1}
     vocab_info = {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
                   'sha256': vocab_lib.vocab_sha256(vocab_bytes)}
     features = bert_features.describe(job.max_seq_length, job.max_predictions_per_seq)

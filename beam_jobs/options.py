@@ -8,7 +8,10 @@ import argparse
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+from schemas.sources import DEFAULT_MAX_LINE_BYTES, FORMATS, InputFile, ReadSpec
+from wwm.readers.encodings import normalize_encoding
 from wwm.segmenters import SEGMENTERS
+from wwm.sources import SourceEntry, parse_sources
 
 MASK_STRATEGIES = ('wwm', 'token')
 
@@ -33,7 +36,7 @@ class PretrainingDataOptions(PipelineOptions):
         group = parser.add_argument_group('pretraining data')
         group.add_argument('--input', action='append', default=None,
                            help='Input file glob; repeat the option or separate globs with commas. '
-                                'Plain text (blank line between documents) or JSON lines (.jsonl).')
+                                'Format and encoding: see --input_format, --input_encoding.')
         group.add_argument('--output_dir', default=None, help='Where shards and manifest.json go.')
         group.add_argument('--vocab_file', default=None,
                            help='BERT vocab.txt. If absent, a vocab is trained on the input.')
@@ -58,6 +61,18 @@ class PretrainingDataOptions(PipelineOptions):
                                 'from (bounds memory per worker).')
         group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
                            help='Replace an existing dataset in --output_dir.')
+        # Inputs: formats, encodings, several sources with weights (docs/inputs.md).
+        group.add_argument('--sources', default=None,
+                           help='YAML file naming several inputs, each with path (glob), format, '
+                                'encoding, text_field and up-sampling weight. Not with --input.')
+        group.add_argument('--input_format', default='auto',
+                           help='Format of the inputs: %s.' % ', '.join(FORMATS))
+        group.add_argument('--input_encoding', default='auto',
+                           help='auto (UTF-8, else GB18030, detected per file), utf-8 or gb18030.')
+        group.add_argument('--text_field', default='text',
+                           help='JSON lines: the field (dotted path) that holds the text.')
+        group.add_argument('--max_line_bytes', type=int, default=DEFAULT_MAX_LINE_BYTES,
+                           help='Longest line or record read; longer ones are skipped and counted.')
 
 
 def unknown_arguments(argv) -> list:
@@ -85,21 +100,65 @@ def _common_folder(paths) -> str:
     return prefix
 
 
-def resolve_inputs(patterns) -> list:
-    """(path, name) for every matched file; name is the path below the files' common folder."""
-    paths = set()
-    for pattern in patterns:
-        try:
-            matched = FileSystems.match([pattern])[0].metadata_list
-        except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
-            raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
-        matched = [m.path for m in matched if not m.path.endswith('/')]
-        if not matched:
-            raise UsageError('no input file matched %r' % pattern)
-        paths.update(matched)
-    paths = sorted(paths)
+def _match(pattern: str) -> list:
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
+        raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
+    matched = [m.path for m in matched if not m.path.endswith('/')]
+    if not matched:
+        raise UsageError('no input file matched %r' % pattern)
+    return matched
+
+
+def resolve_inputs(entries) -> list:
+    """An InputFile for every file the SourceEntries match, sorted by path; a file matched by two
+    entries with different settings is an error. Names are paths below the files' common folder."""
+    chosen = {}
+    for entry in entries:
+        for path in _match(entry.pattern):
+            earlier = chosen.setdefault(path, entry)
+            if earlier[1:] != entry[1:]:
+                raise UsageError('%s is matched by sources %r and %r with different settings'
+                                 % (path, earlier.pattern, entry.pattern))
+    paths = sorted(chosen)
     prefix = _common_folder(paths)
-    return [(path, path[len(prefix):]) for path in paths]
+    return [InputFile(path, path[len(prefix):], chosen[path].spec, chosen[path].weight)
+            for path in paths]
+
+
+def _read_spec(options) -> ReadSpec:
+    if options.input_format not in FORMATS:
+        raise UsageError('unknown --input_format %r (choose from %s)'
+                         % (options.input_format, ', '.join(FORMATS)))
+    if options.max_line_bytes < 1024:
+        raise UsageError('--max_line_bytes must be at least 1024')
+    try:
+        encoding = normalize_encoding(options.input_encoding)
+    except ValueError as error:
+        raise UsageError('--input_encoding: %s' % error) from None
+    return ReadSpec(options.input_format, encoding, options.text_field, options.max_line_bytes)
+
+
+def _source_entries(options) -> list:
+    """The inputs as SourceEntries, from --input globs or from the --sources file."""
+    spec = _read_spec(options)
+    if not options.sources:
+        return [SourceEntry(pattern, spec, 1.0) for pattern in input_patterns(options)]
+    if input_patterns(options):
+        raise UsageError('--sources and --input are mutually exclusive')
+    if not FileSystems.exists(options.sources):
+        raise UsageError('--sources %s does not exist' % options.sources)
+    with FileSystems.open(options.sources) as handle:
+        text = handle.read().decode('utf-8', errors='replace')
+    try:
+        entries = parse_sources(text, spec)
+    except ValueError as error:
+        raise UsageError('--sources %s: %s' % (options.sources, error)) from None
+    folder = options.sources.rsplit('/', 1)[0] + '/' if '/' in options.sources else ''
+    return [entry._replace(pattern=entry.pattern if '://' in entry.pattern
+                           or entry.pattern.startswith('/') else folder + entry.pattern)
+            for entry in entries]
 
 
 def _check_ranges(options) -> None:
@@ -137,9 +196,9 @@ def _check_convert(config: str) -> None:
 
 
 def validate(options) -> list:
-    """Check every option; return the resolved input files. Raises UsageError."""
-    if not input_patterns(options):
-        raise UsageError('--input is required')
+    """Check every option; return the resolved InputFiles. Raises UsageError."""
+    if not input_patterns(options) and not options.sources:
+        raise UsageError('--input is required (or --sources)')
     if not options.output_dir:
         raise UsageError('--output_dir is required')
     _check_ranges(options)
@@ -150,4 +209,4 @@ def validate(options) -> list:
     if FileSystems.exists(manifest) and not options.overwrite:
         raise UsageError('%s already holds a dataset; pass --overwrite to replace it'
                          % options.output_dir)
-    return resolve_inputs(input_patterns(options))
+    return resolve_inputs(_source_entries(options))

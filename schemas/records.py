@@ -10,11 +10,16 @@ class Document(NamedTuple):
 
 
 class Dropped(NamedTuple):
-    """A document that leaves the pipeline, with the reason and the start of its text."""
+    """A document that leaves the pipeline, with the reason and the start of its text.
+
+    ``offset``: byte offset in the (decompressed) input file where the dropped record starts, when
+    the reader knows it; -1 otherwise.
+    """
     reason: str
     doc_id: str
     source: str
     sample: str
+    offset: int = -1
 
 
 class SentencedDocument(NamedTuple):

@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from schemas.records import Document, Dropped
-from wwm.document_files import read_documents
+from wwm.document_files import FileReport, read_documents
 from wwm.sentences import split_sentences
 from wwm.text_cleaning import clean_text
 from wwm.vocab import parse_vocab
@@ -77,9 +77,10 @@ def test_json_lines_bad_records_are_dropped_with_reasons(tmp_path):
 def test_invalid_utf8_is_replaced_and_reported(tmp_path):
     path = tmp_path / 'bad.txt'
     path.write_bytes('好'.encode('utf-8') + b'\xff\xfe' + '。\n'.encode('utf-8'))
-    bad = []
-    docs = list(read_documents(str(path), 'bad.txt', lambda: bad.append(1)))
-    assert docs[0].text == '好\ufffd\ufffd。' and bad == [1]
+    report = FileReport()
+    docs = list(read_documents(str(path), 'bad.txt', report=report))
+    assert docs[0].text == '好\ufffd\ufffd。'
+    assert (report.undecodable_lines, report.first_undecodable_offset) == (1, 0)
 
 
 @pytest.mark.parametrize('text', ['', '\n\n\n', '\u200b\u3000'])

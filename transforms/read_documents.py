@@ -1,31 +1,40 @@
-"""Read documents from the input files (see wwm.document_files for the formats)."""
+"""Read documents from the input files, each in its format (see wwm.document_files, wwm/readers)."""
+import logging
+
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.records import Dropped
-from wwm.document_files import read_documents
+from schemas.sources import InputFile
+from wwm.document_files import FileReport, read_documents
 
 
 class _ParseFile(beam.DoFn):
-    """(path, name) -> Documents; Dropped records go to the ``dropped`` output."""
+    """InputFile -> Documents; Dropped records go to ``dropped``; (name, value) counts to ``stats``."""
 
     def __init__(self):
-        self.bad_utf8_lines = Metrics.counter('read_documents', 'lines_with_invalid_utf8')
+        self.undecodable_lines = Metrics.counter('read_documents', 'undecodable_lines')
 
-    def process(self, path_and_name):
-        path, name = path_and_name
-        for record in read_documents(path, name, self.bad_utf8_lines.inc):
+    def process(self, input_file: InputFile):
+        report = FileReport()
+        for record in read_documents(input_file.path, input_file.name, input_file.spec, report):
             if isinstance(record, Dropped):
                 yield beam.pvalue.TaggedOutput('dropped', record)
             else:
                 yield record
+        file_format = report.format or 'unreadable'
+        yield beam.pvalue.TaggedOutput('stats', ('input_files.%s' % file_format, 1))
+        if report.undecodable_lines:
+            logging.warning('%s: %d line(s) with bytes that are not %s, replaced by U+FFFD; the first '
+                            'at byte offset %d', input_file.name, report.undecodable_lines,
+                            report.encoding, report.first_undecodable_offset)
+            self.undecodable_lines.inc(report.undecodable_lines)
+            yield beam.pvalue.TaggedOutput('stats', ('undecodable_lines', report.undecodable_lines))
 
 
 class ReadDocuments(beam.PTransform):
-    """Read the given files; outputs ``documents`` and ``dropped``.
-
-    ``files`` is a list of (path, name) pairs, name being the path below the inputs' common folder.
-    """
+    """Read the given InputFiles; outputs ``documents``, ``dropped`` and ``stats`` (name, value)
+    pairs for the manifest: files read per format and lines with undecodable bytes."""
 
     def __init__(self, files):
         super().__init__()
@@ -35,4 +44,5 @@ class ReadDocuments(beam.PTransform):
         return (pbegin
                 | 'ListFiles' >> beam.Create(self._files)
                 | 'Reshuffle' >> beam.Reshuffle()
-                | 'ParseFiles' >> beam.ParDo(_ParseFile()).with_outputs('dropped', main='documents'))
+                | 'ParseFiles' >> beam.ParDo(_ParseFile()).with_outputs('dropped', 'stats',
+                                                                        main='documents'))

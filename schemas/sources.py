@@ -1,0 +1,26 @@
+"""How each input file is read: the records that carry --input_format/--input_encoding/... or one
+entry of a ``--sources`` file from option validation to the reading stage."""
+from typing import NamedTuple
+
+DEFAULT_MAX_LINE_BYTES = 8 << 20
+# --input_format values: auto, then one per reader in wwm/readers/.
+FORMATS = ('auto', 'text', 'jsonl', 'wiki_xml', 'wikiextractor', 'thucnews', 'sogou', 'squad',
+           'dureader')
+
+
+class ReadSpec(NamedTuple):
+    """Format and encoding (``auto`` = detected per file), the JSON field holding the text, and the
+    largest line or record a reader holds in memory."""
+    format: str = 'auto'
+    encoding: str = 'auto'
+    text_field: str = 'text'
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+
+
+class InputFile(NamedTuple):
+    """A matched input file. ``name`` is its path below the inputs' common folder (used in document
+    ids, so ids do not depend on where the corpus lies); ``weight`` is its up-sampling weight."""
+    path: str
+    name: str
+    spec: ReadSpec = ReadSpec()
+    weight: float = 1.0
