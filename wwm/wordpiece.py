@@ -25,6 +25,8 @@ def word_spans(sentence: str, words: Sequence[str]) -> Tuple[List[Tuple[int, int
     Segmenters may drop or add whitespace around words; a word that cannot be found at or after the
     current position gets the span (-1, -1). Returns the spans and the count of such words.
     """
+    if ''.join(words) == sentence:
+        return _spans_of_exact_words(words), 0
     spans = []
     missing = 0
     cursor = 0
@@ -40,6 +42,18 @@ def word_spans(sentence: str, words: Sequence[str]) -> Tuple[List[Tuple[int, int
         spans.append((start, start + len(word)))
         cursor = start + len(word)
     return spans, missing
+
+
+def _spans_of_exact_words(words: Sequence[str]) -> List[Tuple[int, int]]:
+    """Spans when the words concatenate to the sentence (jieba's case): no search needed."""
+    spans = []
+    start = 0
+    for word in words:
+        end = start + len(word)
+        if not word.isspace():
+            spans.append((start, end))
+        start = end
+    return spans
 
 
 class AlignedSentence(NamedTuple):
@@ -61,8 +75,8 @@ def group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, span
     """
     char_word = [-1] * length
     for index, (start, end) in enumerate(spans):
-        for pos in range(max(start, 0), end):
-            char_word[pos] = index
+        if start >= 0:
+            char_word[start:end] = [index] * (end - start)
     groups = []
     unaligned = 0
     group = first_group - 1
