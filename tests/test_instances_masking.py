@@ -3,32 +3,16 @@ import random
 
 import pytest
 
-from tests import real_text
 from wwm.hashing import seeded_rng
 from wwm.instances import NO_GROUP, create_pair_instances, truncate_seq_pair
 from wwm.masking import MaskingConfig, candidate_groups, mask_instance, num_predictions
-from wwm.segmenters import make_segmenter
-from wwm.wordpiece import align_sentence, build_tokenizer
 
 CLS, SEP, MASK = 101, 102, 103
 
 
 @pytest.fixture(scope='module')
-def documents(real_vocab):
-    """THUCNews documents as the pipeline holds them: per sentence (ids, group numbers)."""
-    tokenizer = build_tokenizer(real_vocab, True)
-    segmenter = make_segmenter('jieba')
-    documents = []
-    for text in real_text.thucnews_documents(200):
-        sentences = real_text.sentences_of([text])
-        segments, next_group = [], 0
-        for sentence, words in zip(sentences, segmenter.segment(sentences)):
-            aligned = align_sentence(tokenizer, sentence, words, next_group)
-            if aligned.token_ids:
-                segments.append((aligned.token_ids, aligned.group_ids))
-                next_group = aligned.group_ids[-1] + 1
-        documents.append(segments)
-    return documents
+def documents(thucnews_tokenized):
+    return thucnews_tokenized
 
 
 def _instances(documents, max_seq_length, seed=1):
