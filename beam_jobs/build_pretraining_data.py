@@ -37,7 +37,7 @@ from transforms.write_shards import WriteShards
 from wwm import tfrecord, vocab as vocab_lib
 from wwm.document_files import read_documents
 from wwm.masking import MaskingConfig
-from wwm.similar_words import load_similar_words, parse_similar_words
+from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
 from wwm.text_cleaning import clean_text
 from wwm.word_boundaries import chinese_char_ids
 
@@ -86,7 +86,7 @@ def similar_words_sha256(options):
     """The table's sha256 (None without a table), after checking its format. Raises UsageError."""
     if not options.similar_words:
         return None
-    data = vocab_lib.read_vocab_bytes(options.similar_words)
+    data = read_table_bytes(options.similar_words)
     try:
         parse_similar_words(data)
     except (UnicodeDecodeError, ValueError) as error:

@@ -9,6 +9,8 @@ the word itself, and holds no [UNK]; a word left without candidates is not in th
 import functools
 from typing import Dict, List
 
+from apache_beam.io.filesystems import CompressionTypes, FileSystems
+
 from wwm.masking import SimilarWords
 from wwm.vocab import parse_vocab
 from wwm.wordpiece import build_tokenizer
@@ -49,9 +51,16 @@ def tokenize_similar_words(table: Dict[str, List[str]], tokenizer, unk_id: int) 
     return {key: candidates for key, candidates in tokenized.items() if candidates}
 
 
+def read_table_bytes(path: str) -> bytes:
+    """The table file, from a local path or any Beam filesystem (gs://...)."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read()
+
+
 @functools.lru_cache(maxsize=1)
-def load_similar_words(table_bytes: bytes, vocab_bytes: bytes, do_lower_case: bool) -> SimilarWords:
-    """The tokenized table; cached so that the datasets of several lengths in one worker share it."""
+def load_similar_words(path: str, vocab_bytes: bytes, do_lower_case: bool) -> SimilarWords:
+    """The tokenized table, read by each worker (a large table would not fit in the pipeline's
+    description); cached so that the datasets of several lengths in one worker share it."""
     vocab = parse_vocab(vocab_bytes)
     tokenizer = build_tokenizer(vocab, do_lower_case)
-    return tokenize_similar_words(parse_similar_words(table_bytes), tokenizer, vocab['[UNK]'])
+    return tokenize_similar_words(parse_similar_words(read_table_bytes(path)), tokenizer, vocab['[UNK]'])
