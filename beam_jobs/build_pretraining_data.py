@@ -208,6 +208,9 @@ def summary(manifest: dict) -> str:
     lines.append('sentences %d, tokens %d, instances %d, masked tokens %d' % (
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
         counts.get('masked_tokens', 0)))
+    if 'similar_word_replacements' in counts:
+        lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
+            counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
     lines.append('%d shards, %d records' % (len(manifest['shards']),
                                             sum(s['records'] for s in manifest['shards'])))
     return '\n'.join(lines)

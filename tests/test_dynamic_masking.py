@@ -37,18 +37,27 @@ def aligned_sentences(real_vocab):
     return rows
 
 
-def _instance_boundaries(ids, groups, chinese_ids):
-    words = word_ids([NO_GROUP] + groups + [NO_GROUP])
-    return words, chinese_ref([CLS] + ids + [SEP], words, chinese_ids)
+@pytest.fixture(scope='module')
+def id_to_token(real_vocab):
+    return {i: t for t, i in real_vocab.items()}
+
+
+@pytest.fixture(scope='module')
+def boundaries(real_vocab):
+    """(ids, groups) of a sentence -> word_ids and chinese_ref of [CLS] sentence [SEP]."""
+    chinese_ids = chinese_char_ids(real_vocab)
+
+    def of_sentence(ids, groups):
+        words = word_ids([NO_GROUP] + groups + [NO_GROUP])
+        return words, chinese_ref([CLS] + ids + [SEP], words, chinese_ids)
+    return of_sentence
 
 
 def test_chinese_ref_marks_chinese_characters_that_do_not_start_a_segmenter_word(
-        aligned_sentences, real_vocab):
-    id_to_token = {i: t for t, i in real_vocab.items()}
-    chinese_ids = chinese_char_ids(real_vocab)
+        aligned_sentences, id_to_token, boundaries):
     checked = 0
     for sentence, words, offsets, ids, groups in aligned_sentences:
-        numbered, ref = _instance_boundaries(ids, groups, chinese_ids)
+        numbered, ref = boundaries(ids, groups)
         assert numbered[0] == numbered[-1] == -1 and numbered[1] == 0
         assert all(b - a in (0, 1) for a, b in zip(numbered[1:-1], numbered[2:-1]))
         word_starts = {start for start, _ in word_spans(sentence, words)[0]}
@@ -80,16 +89,15 @@ def _huggingface_style_ref(tokens, words):
     return sorted(p + 1 for p in marked if is_chinese_char(tokens[p]))
 
 
-def test_chinese_ref_agrees_with_huggingface_recipe_where_grouping_is_unambiguous(
-        aligned_sentences, real_vocab):
-    id_to_token = {i: t for t, i in real_vocab.items()}
-    chinese_ids = chinese_char_ids(real_vocab)
+def test_chinese_ref_agrees_with_huggingface_recipe_on_almost_every_sentence(
+        aligned_sentences, id_to_token, boundaries):
     same = 0
-    for sentence, words, _, ids, groups in aligned_sentences:
-        _, ref = _instance_boundaries(ids, groups, chinese_ids)
+    for _, words, _, ids, groups in aligned_sentences:
+        _, ref = boundaries(ids, groups)
         same += ref == _huggingface_style_ref([id_to_token[i] for i in ids], words)
-    # The recipe regroups by greedy longest match of the word set; exact alignment differs rarely.
-    assert same / len(aligned_sentences) > 0.9
+    # The recipe regroups by greedy longest match of the word set; exact alignment differs rarely
+    # (measured: 97.9% of CMRC sentences identical).
+    assert same / len(aligned_sentences) > 0.95
 
 
 @pytest.fixture(scope='module')

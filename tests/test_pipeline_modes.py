@@ -38,9 +38,10 @@ def _examples(folder):
             for record in read_tfrecord_file(str(folder / shard['file_name']))]
 
 
-def test_two_lengths_in_one_run_equal_two_separate_runs(tmp_path, real_vocab_path):
+def test_two_lengths_in_one_run_on_two_workers_equal_two_separate_runs(tmp_path, real_vocab_path):
     common = ['--dupe_factor', '2', '--mask_strategy', 'ngram']
-    _run(tmp_path / 'both', real_vocab_path, '--max_seq_length', '128', '--max_seq_length', '512', *common)
+    _run(tmp_path / 'both', real_vocab_path, '--max_seq_length', '128', '--max_seq_length', '512', *common,
+         '--direct_running_mode=multi_processing', '--direct_num_workers=2')
     _run(tmp_path / 'only128', real_vocab_path, '--max_seq_length', '128', *common)
     _run(tmp_path / 'only512', real_vocab_path, '--max_seq_length', '512', *common)
     assert sorted(p.name for p in (tmp_path / 'both').iterdir()) == ['seq128', 'seq512']
