@@ -81,7 +81,7 @@ def _draw_length(probs: Sequence[float], rng) -> int:
         point -= prob
         if point < 0:
             return length
-    return len(probs)
+    return max(length for length, prob in enumerate(probs, 1) if prob > 0)   # rounding left a rest
 
 
 class _NgramSpace:
