@@ -31,10 +31,16 @@ def _digests(folder):
             for p in sorted(folder.rglob('*')) if p.is_file()}
 
 
+def _tfrecord_layout(manifest) -> dict:
+    """Shards and features of the TFRecord output: nested per output format from manifest version 2
+    on, at the top level before."""
+    return manifest['formats']['tfrecord'] if 'formats' in manifest else manifest
+
+
 def _examples(folder):
     """Every example of a dataset as name -> values, read by protobuf and Beam's TFRecord reader."""
     return [{name: values for name, (_, values) in parse_example(record).items()}
-            for shard in _manifest(folder)['shards']
+            for shard in _tfrecord_layout(_manifest(folder))['shards']
             for record in read_tfrecord_file(str(folder / shard['file_name']))]
 
 
@@ -61,13 +67,13 @@ def test_dynamic_sop_output_reads_back_and_collates(tmp_path, real_vocab_path, r
     _run(tmp_path / 'dyn', real_vocab_path, '--masking', 'dynamic', '--sentence_pair', 'sop')
     manifest = _manifest(tmp_path / 'dyn')
     assert manifest['options']['dupe_factor'] == 1
-    assert [f['name'] for f in manifest['features']] == [
-        'input_ids', 'input_mask', 'segment_ids', 'word_ids', 'chinese_ref', 'next_sentence_labels']
+    assert {f['name'] for f in _tfrecord_layout(manifest)['features']} == {
+        'input_ids', 'input_mask', 'segment_ids', 'word_ids', 'chinese_ref', 'next_sentence_labels'}
     examples = _examples(tmp_path / 'dyn')
     id_to_token = {i: t for t, i in real_vocab.items()}
     labels = []
     for example in examples:
-        assert all(len(values) == 128 for name, values in example.items() if name != 'next_sentence_labels')
+        assert all(len(example[name]) == 128 for name in ('input_ids', 'input_mask', 'segment_ids', 'word_ids'))
         length = sum(example['input_mask'])
         ids, words = example['input_ids'][:length], example['word_ids']
         assert MASK not in ids and ids.count(SEP) == 2
