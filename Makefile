@@ -17,6 +17,7 @@ setup: $(PY)
 	$(PIP) install --quiet -e .
 
 setup-test: $(PY)
+	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ".[test]"
 
 demo: setup

@@ -4,9 +4,12 @@
         --vocab_file vocab.txt [Beam options such as --runner, --direct_num_workers]
 
 Reads, cleans, converts (OpenCC), splits sentences, segments words, tokenizes (WordPiece), builds
-NSP instances, masks whole words, and writes globally shuffled TFRecord shards with a manifest.
+instances (NSP, SOP or packed sentences), masks them (or marks their words for dynamic masking), and
+writes globally shuffled TFRecord shards with a manifest: one dataset per --max_seq_length, all
+sharing the steps up to tokenization.
 """
 import functools
+import hashlib
 import json
 import logging
 import sys
@@ -15,14 +18,16 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, UsageError, unknown_arguments, validate
+from beam_jobs.options import (PretrainingDataOptions, UsageError, dataset_plans, parse_ngram_probs,
+                               unknown_arguments, validate)
 from schemas import bert_features
 from schemas.manifest import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import REJECTS_DIR, CommitDataset
 from transforms.convert_chinese import ConvertChinese
 from transforms.count_stats import CountStats, SampleDropped, SumStats
-from transforms.create_instances import CreateInstances
+from transforms.create_instances import CreateInstances, GroupDocuments, InstanceConfig, needs_buckets
+from transforms.mark_words import MarkWords
 from transforms.mask_instances import MaskInstances
 from transforms.read_documents import ReadDocuments
 from transforms.segment_words import SegmentWords
@@ -32,16 +37,21 @@ from transforms.upsample_sources import UpsampleSources
 from transforms.write_shards import WriteShards
 from wwm import tfrecord, vocab as vocab_lib
 from wwm.document_files import read_documents
+from wwm.masking import MaskingConfig
+from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
 from wwm.text_cleaning import clean_text
+from wwm.word_boundaries import chinese_char_ids
 
 PROG = 'build_pretraining_data'
 REJECT_SAMPLES = 20
 # Recorded in the manifest. The input globs and output dir are not: the manifest names the input
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
-OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
-                'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
-                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size',
-                'input_format', 'input_encoding', 'text_field', 'max_line_bytes')
+# max_seq_length and max_predictions_per_seq are recorded per dataset, and --similar_words as the
+# table's sha256.
+OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', 'dupe_factor',
+                'short_seq_prob', 'random_seed', 'convert', 'segmenter', 'sentence_pair',
+                'cross_document', 'masking', 'mask_strategy', 'mask_unit', 'ngram_probs', 'num_shards',
+                'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes')
 
 
 def _corpus_texts(files, convert: str):
@@ -73,6 +83,18 @@ def load_or_train_vocab(options, files) -> tuple:
     return data, vocab
 
 
+def similar_words_sha256(options):
+    """The table's sha256 (None without a table), after checking its format. Raises UsageError."""
+    if not options.similar_words:
+        return None
+    data = read_table_bytes(options.similar_words)
+    try:
+        parse_similar_words(data)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UsageError('--similar_words %s: %s' % (options.similar_words, error)) from None
+    return hashlib.sha256(data).hexdigest()
+
+
 def remove_previous_dataset(output_dir: str) -> None:
     """Delete the manifest first (the dataset stops being valid), then shards and rejects."""
     old = [FileSystems.join(output_dir, MANIFEST_NAME)]
@@ -88,16 +110,70 @@ def _document_stats(document):
     yield 'unaligned_tokens', document.unaligned_tokens
 
 
-def _instance_stats(keyed_instance):
+_LABEL_COUNTS = {'nsp': 'random_next_instances', 'sop': 'swapped_instances'}
+
+
+def _instance_stats(keyed_instance, sentence_pair):
     _, instance = keyed_instance
     yield 'instances', 1
     yield 'instance_tokens', len(instance.input_ids)
     yield 'masked_tokens', len(instance.masked_lm_positions)
-    yield 'random_next_instances', instance.next_sentence_label
+    if sentence_pair in _LABEL_COUNTS:
+        yield _LABEL_COUNTS[sentence_pair], instance.next_sentence_label
 
 
-def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
-    """Wire the stages; see transforms/__init__.py for the order."""
+def _finish_instances(instances, job, plan, vocab, vocab_bytes, label):
+    """Mask (static) or mark words (dynamic): keyed TrainingInstances, and count dicts or None."""
+    if job.masking == 'dynamic':
+        return instances | label + 'MarkWords' >> MarkWords(chinese_char_ids(vocab)), None
+    config = MaskingConfig(job.mask_strategy, job.mask_unit, job.masked_lm_prob,
+                           plan.max_predictions_per_seq,
+                           parse_ngram_probs(job.ngram_probs) if job.ngram_probs else ())
+    load_table = None
+    if job.similar_words:
+        load_table = functools.partial(load_similar_words, job.similar_words, vocab_bytes,
+                                       job.do_lower_case)
+    masked = instances | label + 'Mask' >> MaskInstances(config, job.random_seed, vocab['[MASK]'],
+                                                          vocab_lib.replacement_ids(vocab), load_table)
+    return masked.instances, masked.stats
+
+
+def _encoder(job, plan):
+    if job.masking == 'dynamic':
+        return functools.partial(tfrecord.encode_dynamic_example, max_seq_length=plan.max_seq_length)
+    return functools.partial(tfrecord.encode_bert_example, max_seq_length=plan.max_seq_length,
+                             max_predictions_per_seq=plan.max_predictions_per_seq)
+
+
+def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> None:
+    """Instances, masks, shards and manifest of one --max_seq_length.
+
+    ``shared`` holds what every dataset of the run has in common: the document counts, the reject
+    samples and the manifest's options and vocab entries.
+    """
+    label = 'Seq%d.' % plan.max_seq_length
+    instances = document_groups | label + 'CreateInstances' >> CreateInstances(InstanceConfig(
+        job.sentence_pair, job.cross_document, plan.max_seq_length, job.short_seq_prob, job.dupe_factor,
+        job.random_seed, vocab['[CLS]'], vocab['[SEP]']))
+    finished, mask_stats = _finish_instances(instances, job, plan, vocab, vocab_bytes, label)
+    shards = finished | label + 'WriteShards' >> WriteShards(
+        plan.output_dir, job.num_shards, job.random_seed, 'tfrecord', _encoder(job, plan),
+        tfrecord.frame_record)
+    counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
+        functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
+    if mask_stats is not None:
+        counts += (mask_stats | label + 'CountMasks' >> CountStats(dict.items),)
+    options = dict(shared['options'], max_seq_length=plan.max_seq_length,
+                   max_predictions_per_seq=plan.max_predictions_per_seq)
+    features = bert_features.describe(plan.max_seq_length, plan.max_predictions_per_seq, job.masking)
+    _ = shards | label + 'Commit' >> CommitDataset(
+        plan.output_dir, options, shared['vocab'], vocab_bytes, features,
+        counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
+
+
+def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_digest=None) -> None:
+    """Wire the stages; see transforms/__init__.py for the order. Everything up to tokenization
+    (and the bucketing of documents) is shared by the datasets of every --max_seq_length."""
     read = pipeline | 'Read' >> ReadDocuments(files)
     cleaned = read.documents | 'Clean' >> CleanDocuments()
     upsampled = cleaned.documents | 'Upsample' >> UpsampleSources(
@@ -106,34 +182,28 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     sentences = converted | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter)
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
-    instances = tokenized.documents | 'CreateInstances' >> CreateInstances(
-        job.max_seq_length, job.short_seq_prob, job.dupe_factor, job.random_seed, job.bucket_size,
-        vocab['[CLS]'], vocab['[SEP]'])
-    masked = instances | 'Mask' >> MaskInstances(
-        job.masked_lm_prob, job.max_predictions_per_seq, job.mask_strategy == 'wwm', job.random_seed,
-        vocab['[MASK]'], vocab_lib.replacement_ids(vocab))
-    encode = functools.partial(tfrecord.encode_bert_example, max_seq_length=job.max_seq_length,
-                               max_predictions_per_seq=job.max_predictions_per_seq)
-    shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed,
-                                                   'tfrecord', encode, tfrecord.frame_record)
+    document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
+        needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size)
 
     dropped = ((read.dropped, cleaned.dropped, upsampled.dropped, tokenized.dropped)
                | 'AllDropped' >> beam.Flatten())
-    counts = ((read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
-               read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
-               dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
-               tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-               masked | 'CountInstances' >> CountStats(_instance_stats),
-               read.stats, upsampled.stats)
-              | 'SumCounts' >> SumStats())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
     options['input_files'] = [f.name for f in files]
     options['input_weights'] = {f.name: f.weight for f in files if f.weight != 1}
-    vocab_info = {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
-                  'sha256': vocab_lib.vocab_sha256(vocab_bytes)}
-    features = bert_features.describe(job.max_seq_length, job.max_predictions_per_seq)
-    _ = shards | 'Commit' >> CommitDataset(job.output_dir, options, vocab_info, vocab_bytes, features,
-                                           counts, dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES))
+    options['similar_words_sha256'] = similar_words_digest
+    shared = {
+        'counts': (read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
+                   read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
+                   dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
+                   tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
+                   read.stats, upsampled.stats),
+        'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
+        'options': options,
+        'vocab': {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
+                  'sha256': vocab_lib.vocab_sha256(vocab_bytes)},
+    }
+    for plan in dataset_plans(job):
+        _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab)
 
 
 def summary(manifest: dict) -> str:
@@ -144,6 +214,9 @@ def summary(manifest: dict) -> str:
     lines.append('sentences %d, tokens %d, instances %d, masked tokens %d' % (
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
         counts.get('masked_tokens', 0)))
+    if 'similar_word_replacements' in counts:
+        lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
+            counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
     lines.append('%d shards, %d records' % (len(manifest['shards']),
                                             sum(s['records'] for s in manifest['shards'])))
     return '\n'.join(lines)
@@ -158,18 +231,22 @@ def run(argv=None) -> int:
         pipeline_options = PipelineOptions(argv)
         job = pipeline_options.view_as(PretrainingDataOptions)
         files = validate(job)
+        table_digest = similar_words_sha256(job)
         vocab_bytes, vocab = load_or_train_vocab(job, files)
     except UsageError as error:
         print('%s: error: %s' % (PROG, error), file=sys.stderr)
         return 2
+    plans = dataset_plans(job)
     if job.overwrite:
-        remove_previous_dataset(job.output_dir)
+        for plan in plans:
+            remove_previous_dataset(plan.output_dir)
     with beam.Pipeline(options=pipeline_options) as pipeline:
-        build_pipeline(pipeline, job, files, vocab_bytes, vocab)
-    with FileSystems.open(FileSystems.join(job.output_dir, MANIFEST_NAME)) as handle:
-        manifest = json.loads(handle.read())
-    print(summary(manifest))
-    print('dataset written to %s' % job.output_dir)
+        build_pipeline(pipeline, job, files, vocab_bytes, vocab, table_digest)
+    for plan in plans:
+        with FileSystems.open(FileSystems.join(plan.output_dir, MANIFEST_NAME)) as handle:
+            manifest = json.loads(handle.read())
+        print(summary(manifest))
+        print('dataset written to %s' % plan.output_dir)
     return 0
 
 

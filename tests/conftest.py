@@ -26,3 +26,17 @@ def real_vocab_path():
 def real_vocab(real_vocab_path):
     from wwm.vocab import parse_vocab
     return parse_vocab(real_vocab_path.read_bytes())
+
+
+@pytest.fixture(scope='session')
+def thucnews_tokenized(real_vocab):
+    """200 THUCNews documents, tokenized with jieba's word groups (see tests/real_text.py)."""
+    from tests import real_text
+    return real_text.tokenized_documents(real_text.thucnews_documents(200), real_vocab)
+
+
+@pytest.fixture(scope='session')
+def cmrc_tokenized(real_vocab):
+    """The CMRC 2018 trial paragraphs (simplified Chinese Wikipedia), tokenized likewise."""
+    from tests import real_text
+    return real_text.tokenized_documents(real_text.cmrc_documents(), real_vocab)

@@ -19,3 +19,25 @@ def cmrc_documents(limit=None) -> list:
 
 def sentences_of(documents) -> list:
     return [sentence for doc in documents for sentence in split_sentences(doc)]
+
+
+def tokenized_documents(texts, vocab) -> list:
+    """Documents as the pipeline holds them after tokenization: per sentence (ids, group numbers),
+    group numbers increasing through the document; with jieba's words of each sentence."""
+    from wwm.segmenters import make_segmenter
+    from wwm.wordpiece import align_sentence, build_tokenizer
+
+    tokenizer = build_tokenizer(vocab, True)
+    segmenter = make_segmenter('jieba')
+    documents = []
+    for text in texts:
+        sentences = sentences_of([text])
+        segments, next_group = [], 0
+        for sentence, words in zip(sentences, segmenter.segment(sentences)):
+            aligned = align_sentence(tokenizer, sentence, words, next_group)
+            if aligned.token_ids:
+                segments.append((aligned.token_ids, aligned.group_ids))
+                next_group = aligned.group_ids[-1] + 1
+        if segments:
+            documents.append(segments)
+    return documents

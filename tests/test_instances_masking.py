@@ -3,32 +3,16 @@ import random
 
 import pytest
 
-from tests import real_text
 from wwm.hashing import seeded_rng
 from wwm.instances import NO_GROUP, create_pair_instances, truncate_seq_pair
-from wwm.masking import candidate_groups, mask_instance, num_predictions
-from wwm.segmenters import make_segmenter
-from wwm.wordpiece import align_sentence, build_tokenizer
+from wwm.masking import MaskingConfig, candidate_groups, mask_instance, num_predictions
 
 CLS, SEP, MASK = 101, 102, 103
 
 
 @pytest.fixture(scope='module')
-def documents(real_vocab):
-    """THUCNews documents as the pipeline holds them: per sentence (ids, group numbers)."""
-    tokenizer = build_tokenizer(real_vocab, True)
-    segmenter = make_segmenter('jieba')
-    documents = []
-    for text in real_text.thucnews_documents(200):
-        sentences = real_text.sentences_of([text])
-        segments, next_group = [], 0
-        for sentence, words in zip(sentences, segmenter.segment(sentences)):
-            aligned = align_sentence(tokenizer, sentence, words, next_group)
-            if aligned.token_ids:
-                segments.append((aligned.token_ids, aligned.group_ids))
-                next_group = aligned.group_ids[-1] + 1
-        documents.append(segments)
-    return documents
+def documents(thucnews_tokenized):
+    return thucnews_tokenized
 
 
 def _instances(documents, max_seq_length, seed=1):
@@ -48,7 +32,7 @@ def test_instances_fit_and_have_bert_layout(documents, max_seq_length):
         first_sep = ids.index(SEP)
         assert segments == [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)
         assert first_sep >= 2 and len(ids) - first_sep >= 3       # A and B both non-empty
-    random_share = sum(i.is_random_next for i in instances) / len(instances)
+    random_share = sum(i.next_sentence_label for i in instances) / len(instances)
     # Half the multi-sentence chunks, plus every one-sentence chunk (more of them at short lengths).
     assert random_share > 0.45 and (max_seq_length < 128 or random_share < 0.75)
 
@@ -62,7 +46,7 @@ def test_not_random_next_segments_are_consecutive_text_of_the_same_document(docu
     for index, document in enumerate(documents):
         flat = _text([t for ids, _ in document for t in ids])
         for instance in create_pair_instances(documents, index, 128, 0.1, seeded_rng(7, index), CLS, SEP):
-            if instance.is_random_next:
+            if instance.next_sentence_label:
                 continue
             sep = instance.token_ids.index(SEP)
             a, b = _text(instance.token_ids[1:sep]), _text(instance.token_ids[sep + 1:-1])
@@ -83,9 +67,8 @@ def test_masked_groups_are_whole_words_and_statistics_match_the_reference(docume
     replacement_ids = [i for t, i in real_vocab.items() if t and not t.startswith('[')]
     chosen_tokens = tokens = masked = kept = replaced = 0
     for n, instance in enumerate(_instances(documents, 128)):
-        result = mask_instance(instance.token_ids, instance.segment_ids, instance.group_ids,
-                               instance.is_random_next, 0.15, 20, True, MASK, replacement_ids,
-                               seeded_rng('mask', n))
+        result, _ = mask_instance(instance, MaskingConfig('wwm', 'token', 0.15, 20), seeded_rng('mask', n),
+                                  MASK, replacement_ids)
         positions = result.masked_lm_positions
         assert positions == sorted(positions) and len(set(positions)) == len(positions)
         assert len(positions) <= num_predictions(len(instance.token_ids), 0.15, 20)
@@ -111,8 +94,8 @@ def test_masked_groups_are_whole_words_and_statistics_match_the_reference(docume
 def test_whole_word_masking_masks_multi_token_words(documents, real_vocab):
     multi = 0
     for n, instance in enumerate(_instances(documents[:50], 128)):
-        result = mask_instance(instance.token_ids, instance.segment_ids, instance.group_ids,
-                               instance.is_random_next, 0.15, 20, True, MASK, [1000], seeded_rng(n))
+        result, _ = mask_instance(instance, MaskingConfig('wwm', 'token', 0.15, 20), seeded_rng(n), MASK,
+                                  [1000])
         chosen = set(result.masked_lm_positions)
         multi += sum(1 for g in candidate_groups(instance.group_ids, True) if len(g) > 1 and chosen >= set(g))
     assert multi > 100

@@ -1,16 +1,37 @@
-"""NSP instances, ``dupe_factor`` copies per document, random B's from bounded buckets.
+"""Training instances, ``dupe_factor`` copies per document: NSP or SOP pairs, or packed sentences.
 
-The reference draws random B segments from the whole corpus held in memory. Here documents are
-spread over buckets of about ``bucket_size`` documents by a seeded hash of their id, and each
-bucket's documents are the candidates for each other's random B's: memory per worker is one bucket,
-whatever the corpus size. Within a bucket documents are put in a seeded hash order, so the result does
-not depend on the order a runner delivers them in.
+NSP draws random B segments, and cross-document packing joins documents, so both need other
+documents: documents are spread over buckets of about ``bucket_size`` documents by a seeded hash of
+their id, and only a bucket's documents are used together. Memory per worker is one bucket,
+whatever the corpus size. Within a bucket documents are put in a seeded hash order, so the result
+does not depend on the order a runner delivers them in. SOP and per-document packing need no other
+document and skip the grouping.
 """
+from typing import NamedTuple
+
 import apache_beam as beam
 
 from schemas.records import InstanceKey, TokenizedDocument
 from wwm.hashing import seeded_rng, stable_hash64
-from wwm.instances import create_pair_instances
+from wwm.instances import create_order_instances, create_pair_instances
+from wwm.packing import pack_across_documents, pack_document
+
+SENTENCE_PAIRS = ('nsp', 'sop', 'none')
+
+
+class InstanceConfig(NamedTuple):
+    sentence_pair: str          # nsp, sop or none
+    cross_document: bool        # none only: pack documents one after another
+    max_seq_length: int
+    short_seq_prob: float
+    dupe_factor: int
+    seed: int
+    cls_id: int
+    sep_id: int
+
+
+def needs_buckets(sentence_pair: str, cross_document: bool) -> bool:
+    return sentence_pair == 'nsp' or cross_document
 
 
 def _bucket_of(document: TokenizedDocument, seed: int, num_documents: int, bucket_size: int):
@@ -18,43 +39,75 @@ def _bucket_of(document: TokenizedDocument, seed: int, num_documents: int, bucke
     return stable_hash64(seed, 'bucket', document.doc_id) % num_buckets, document
 
 
-class _InstancesFromBucket(beam.DoFn):
-    def __init__(self, max_seq_length, short_seq_prob, dupe_factor, seed, cls_id, sep_id):
-        self._max_seq_length = max_seq_length
-        self._short_seq_prob = short_seq_prob
-        self._dupe_factor = dupe_factor
-        self._seed = seed
-        self._cls_id = cls_id
-        self._sep_id = sep_id
-
-    def process(self, bucket):
-        _, documents = bucket
-        documents = sorted(documents, key=lambda doc: (stable_hash64(self._seed, 'order', doc.doc_id),
-                                                       doc.doc_id))
-        segments = [doc.segments for doc in documents]
-        for copy in range(self._dupe_factor):
-            for index, document in enumerate(documents):
-                rng = seeded_rng(self._seed, 'instances', document.doc_id, copy)
-                instances = create_pair_instances(segments, index, self._max_seq_length,
-                                                  self._short_seq_prob, rng, self._cls_id, self._sep_id)
-                for rank, instance in enumerate(instances):
-                    yield InstanceKey(document.doc_id, copy, rank), instance
+def _in_seeded_order(bucket, seed: int) -> list:
+    _, documents = bucket
+    return sorted(documents, key=lambda doc: (stable_hash64(seed, 'order', doc.doc_id), doc.doc_id))
 
 
-class CreateInstances(beam.PTransform):
-    """TokenizedDocument -> (InstanceKey, PairInstance)."""
+class GroupDocuments(beam.PTransform):
+    """TokenizedDocument -> lists of documents that instances are made from together: buckets in
+    seeded order when the sentence-pair task needs other documents, else one document each."""
 
-    def __init__(self, max_seq_length, short_seq_prob, dupe_factor, seed, bucket_size, cls_id, sep_id):
+    def __init__(self, with_buckets: bool, seed: int, bucket_size: int):
         super().__init__()
+        self._with_buckets = with_buckets
         self._seed = seed
         self._bucket_size = bucket_size
-        self._make_instances = _InstancesFromBucket(max_seq_length, short_seq_prob, dupe_factor, seed,
-                                                    cls_id, sep_id)
 
     def expand(self, documents):
+        if not self._with_buckets:
+            return documents | 'Alone' >> beam.Map(lambda document: [document])
         num_documents = documents | 'CountDocuments' >> beam.combiners.Count.Globally()
         return (documents
                 | 'AssignBucket' >> beam.Map(_bucket_of, self._seed,
                                              beam.pvalue.AsSingleton(num_documents), self._bucket_size)
                 | 'GroupBuckets' >> beam.GroupByKey()
-                | 'MakeInstances' >> beam.ParDo(self._make_instances))
+                | 'SeededOrder' >> beam.Map(_in_seeded_order, self._seed))
+
+
+class _InstancesFromDocuments(beam.DoFn):
+    def __init__(self, config: InstanceConfig):
+        self._config = config
+
+    def process(self, documents):
+        for copy in range(self._config.dupe_factor):
+            if self._config.cross_document:
+                yield from self._packed_across(documents, copy)
+                continue
+            for index, document in enumerate(documents):
+                rng = seeded_rng(self._config.seed, 'instances', document.doc_id, copy)
+                for rank, instance in enumerate(self._instances(documents, index, rng)):
+                    yield InstanceKey(document.doc_id, copy, rank), instance
+
+    def _instances(self, documents, index, rng):
+        c = self._config
+        if c.sentence_pair == 'nsp':
+            return create_pair_instances([doc.segments for doc in documents], index, c.max_seq_length,
+                                         c.short_seq_prob, rng, c.cls_id, c.sep_id)
+        if c.sentence_pair == 'sop':
+            return create_order_instances(documents[index].segments, c.max_seq_length, c.short_seq_prob,
+                                          rng, c.cls_id, c.sep_id)
+        return pack_document(documents[index].segments, c.max_seq_length, c.short_seq_prob, rng,
+                             c.cls_id, c.sep_id)
+
+    def _packed_across(self, documents, copy):
+        """Keys name the document a pack starts in, ranked among the packs starting there."""
+        c = self._config
+        rng = seeded_rng(c.seed, 'packing', documents[0].doc_id, copy)
+        ranks = {}
+        for index, instance in pack_across_documents([doc.segments for doc in documents],
+                                                     c.max_seq_length, c.short_seq_prob, rng,
+                                                     c.cls_id, c.sep_id):
+            rank = ranks[index] = ranks.get(index, -1) + 1
+            yield InstanceKey(documents[index].doc_id, copy, rank), instance
+
+
+class CreateInstances(beam.PTransform):
+    """Lists of TokenizedDocument (from GroupDocuments) -> (InstanceKey, UnmaskedInstance)."""
+
+    def __init__(self, config: InstanceConfig):
+        super().__init__()
+        self._make_instances = _InstancesFromDocuments(config)
+
+    def expand(self, document_groups):
+        return document_groups | 'MakeInstances' >> beam.ParDo(self._make_instances)
