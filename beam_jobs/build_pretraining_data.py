@@ -3,8 +3,9 @@
     python -m beam_jobs.build_pretraining_data --input 'corpus/*.txt' --output_dir out \
         --vocab_file vocab.txt [Beam options such as --runner, --direct_num_workers]
 
-Reads, cleans, converts (OpenCC), splits sentences, segments words, tokenizes (WordPiece), builds
-NSP instances, masks whole words, and writes globally shuffled TFRecord shards with a manifest.
+Reads, cleans, converts (OpenCC), filters, removes duplicates, splits sentences, segments words,
+tokenizes (WordPiece), builds NSP instances, masks whole words, and writes globally shuffled
+TFRecord shards with a manifest.
 """
 import functools
 import json
@@ -15,14 +16,17 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, UsageError, unknown_arguments, validate
+from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, filter_thresholds,
+                               near_duplicate_params, unknown_arguments, validate)
 from schemas import bert_features
 from schemas.manifest import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import REJECTS_DIR, CommitDataset
 from transforms.convert_chinese import ConvertChinese
-from transforms.count_stats import CountStats, SampleDropped, SumStats
+from transforms.count_stats import CountStats, SampleDropped, SumStats, per_source
 from transforms.create_instances import CreateInstances
+from transforms.deduplicate_documents import DeduplicateDocuments
+from transforms.filter_documents import FilterDocuments
 from transforms.mask_instances import MaskInstances
 from transforms.read_documents import ReadDocuments
 from transforms.segment_words import SegmentWords
@@ -39,18 +43,23 @@ REJECT_SAMPLES = 20
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
                 'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
-                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size')
+                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size',
+                'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
+                'min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
+                'max_duplicate_ngram_fraction', 'dedup_exact', 'dedup_near', 'near_dup_threshold',
+                'minhash_num_perm', 'lsh_bands', 'lsh_rows', 'shingle_size')
 
 
-def _corpus_texts(files, convert: str):
+def _corpus_texts(files, job):
     """The input's texts, cleaned and converted as the pipeline does, for vocab training."""
     converter = None
-    if convert != 'none':
+    if job.convert != 'none':
         import opencc
-        converter = opencc.OpenCC(convert)
+        converter = opencc.OpenCC(job.convert)
+    cleaning = cleaning_options(job)
     for path, name in files:
         for record in read_documents(path, name):
-            text = clean_text(getattr(record, 'text', ''))
+            text = clean_text(getattr(record, 'text', ''), cleaning)
             if text:
                 yield converter.convert(text) if converter else text
 
@@ -60,7 +69,7 @@ def load_or_train_vocab(options, files) -> tuple:
     if options.vocab_file:
         data = vocab_lib.read_vocab_bytes(options.vocab_file)
     else:
-        tokens = vocab_lib.train_vocab(_corpus_texts(files, options.convert), options.vocab_size,
+        tokens = vocab_lib.train_vocab(_corpus_texts(files, options), options.vocab_size,
                                        options.do_lower_case)
         data = ''.join(token + '\n' for token in tokens).encode('utf-8')
     try:
@@ -79,8 +88,25 @@ def remove_previous_dataset(output_dir: str) -> None:
     FileSystems.delete([path for path in old if FileSystems.exists(path)])
 
 
+def _read_stats(document):
+    yield from per_source(document.source, 'documents_read', 1)
+    yield from per_source(document.source, 'characters_read', len(document.text))
+
+
+def _unreadable_stats(dropped):
+    yield from per_source(dropped.source, 'documents_read', 1)
+
+
+def _dropped_stats(dropped):
+    yield from per_source(dropped.source, 'dropped.' + dropped.reason, 1)
+
+
+def _text_out_stats(document):
+    yield from per_source(document.source, 'characters_kept', len(document.text))
+
+
 def _document_stats(document):
-    yield 'documents_kept', 1
+    yield from per_source(document.source, 'documents_kept', 1)
     yield 'sentences', len(document.segments)
     yield 'tokens', sum(len(ids) for ids, _ in document.segments)
     yield 'unaligned_tokens', document.unaligned_tokens
@@ -94,12 +120,29 @@ def _instance_stats(keyed_instance):
     yield 'random_next_instances', int(instance.is_random_next)
 
 
+def clean_filter_deduplicate(documents, job):
+    """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...]).
+
+    OpenCC runs before the filters and dedup: boilerplate patterns then see one script, and a
+    traditional copy of a simplified document is an exact or near duplicate of it.
+    """
+    cleaned = documents | 'Clean' >> CleanDocuments(cleaning_options(job))
+    converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
+    filtered = converted | 'Filter' >> FilterDocuments(filter_thresholds(job), job.remove_boilerplate)
+    documents, dropped = filtered.documents, [cleaned.dropped, filtered.dropped]
+    near = near_duplicate_params(job)
+    if job.dedup_exact or near:
+        deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(job.dedup_exact, near)
+        documents = deduplicated.documents
+        dropped.append(deduplicated.dropped)
+    return documents, dropped, [cleaned.stats, filtered.stats]
+
+
 def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     """Wire the stages; see transforms/__init__.py for the order."""
     read = pipeline | 'Read' >> ReadDocuments(files)
-    cleaned = read.documents | 'Clean' >> CleanDocuments()
-    converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
-    sentences = converted | 'SplitSentences' >> SplitSentences()
+    texts, text_dropped, text_stats = clean_filter_deduplicate(read.documents, job)
+    sentences = texts | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter)
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     instances = tokenized.documents | 'CreateInstances' >> CreateInstances(
@@ -113,12 +156,14 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed,
                                                    'tfrecord', encode, tfrecord.frame_record)
 
-    dropped = ((read.dropped, cleaned.dropped, tokenized.dropped) | 'AllDropped' >> beam.Flatten())
-    counts = ((read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
-               read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
-               dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
+    dropped = tuple([read.dropped] + text_dropped + [tokenized.dropped]) | 'AllDropped' >> beam.Flatten()
+    counts = ((read.documents | 'CountRead' >> CountStats(_read_stats),
+               read.dropped | 'CountUnreadable' >> CountStats(_unreadable_stats),
+               dropped | 'CountDropped' >> CountStats(_dropped_stats),
+               texts | 'CountTextOut' >> CountStats(_text_out_stats),
                tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-               masked | 'CountInstances' >> CountStats(_instance_stats))
+               masked | 'CountInstances' >> CountStats(_instance_stats),
+               *text_stats)
               | 'SumCounts' >> SumStats())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
     options['input_files'] = [name for _, name in files]

@@ -10,11 +10,15 @@ class Document(NamedTuple):
 
 
 class Dropped(NamedTuple):
-    """A document that leaves the pipeline, with the reason and the start of its text."""
+    """A document that leaves the pipeline, with the reason and the start of its text.
+
+    ``detail``: what the check measured, or which document this one duplicates (pass it by name).
+    """
     reason: str
     doc_id: str
     source: str
     sample: str
+    detail: str = ''
 
 
 class SentencedDocument(NamedTuple):
