@@ -23,6 +23,7 @@ setup(
         'numpy>=1.24',
         'zstandard>=0.21',
         'pyyaml>=6',
+        'datasketch>=2,<3',
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],

@@ -63,8 +63,15 @@ def top_ngram_fraction(chars: str, n: int = TOP_NGRAM_SIZE) -> float:
     """Share of ``chars`` covered by occurrences of its most frequent n-gram (Gopher)."""
     if len(chars) < MIN_CHARS_FOR_NGRAMS:
         return 0.0
-    _, count = Counter(chars[i:i + n] for i in range(len(chars) - n + 1)).most_common(1)[0]
-    return count * n / len(chars) if count > 1 else 0.0
+    gram, count = Counter(chars[i:i + n] for i in range(len(chars) - n + 1)).most_common(1)[0]
+    if count < 2:
+        return 0.0
+    covered = bytearray(len(chars))  # occurrences may overlap ("哈哈哈哈"): count characters once
+    start = chars.find(gram)
+    while start >= 0:
+        covered[start:start + n] = b'\x01' * n
+        start = chars.find(gram, start + 1)
+    return sum(covered) / len(chars)
 
 
 def duplicate_ngram_fraction(chars: str, n: int = DUPLICATE_NGRAM_SIZE) -> float:
