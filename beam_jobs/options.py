@@ -9,7 +9,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from wwm.converter_markup import VARIANT_CHAINS
-from wwm.dedup import NearDuplicateParams
+from wwm.dedup import NearDuplicateParams, band_layout
 from wwm.filters import FilterThresholds
 from wwm.segmenters import SEGMENTERS
 from wwm.text_cleaning import URL_POLICIES, CleaningOptions
@@ -195,6 +195,13 @@ def _check_cleaning(options) -> None:
     for ok, message in checks:
         if not ok:
             raise UsageError(message)
+    if options.dedup_near and not options.lsh_bands:
+        try:
+            band_layout(near_duplicate_params(options))
+        except ValueError as error:  # datasketch finds no layout of at least 2 bands
+            raise UsageError('no LSH layout for --near_dup_threshold %g with --minhash_num_perm %d (%s); '
+                             'give --lsh_bands and --lsh_rows' % (options.near_dup_threshold,
+                                                                   options.minhash_num_perm, error)) from None
 
 
 def validate(options) -> list:

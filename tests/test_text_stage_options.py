@@ -25,6 +25,7 @@ from wwm.converter_markup import SIMPLIFIED, TRADITIONAL
     (['--min_cjk_fraction', '1.5'], '--min_cjk_fraction must be in [0, 1]'),
     (['--lsh_bands', '20', '--lsh_rows', '10'], 'bands x rows at most --minhash_num_perm (128)'),
     (['--near_dup_threshold', '0'], '--near_dup_threshold must be in (0, 1]'),
+    (['--near_dup_threshold', '1'], 'no LSH layout for --near_dup_threshold 1 with --minhash_num_perm 128'),
 ])
 def test_bad_text_stage_option_is_one_line_and_exit_2(tmp_path, args, message):
     result = _job('--input', str(DEMO_CORPUS / '*.txt'), '--output_dir', str(tmp_path / 'out'), *args)
