@@ -49,6 +49,13 @@ def test_each_filter_and_its_reason():
     assert rejection('太短了。', filters.NO_FILTERS) is None
 
 
+def test_a_huge_document_is_measured_on_its_start(monkeypatch):
+    monkeypatch.setattr(filters, 'MAX_MEASURED_CHARS', 100)
+    unique = ''.join(chr(0x4e00 + i) for i in range(200))
+    assert rejection(unique + '哈' * 300, DEFAULTS) is None
+    assert rejection('哈' * 300 + unique, DEFAULTS).reason == filters.REPEATED_NGRAMS
+
+
 def test_measures_on_exact_cases():
     assert filters.cjk_fraction(filters.word_chars('中文ab，。12')) == pytest.approx(2 / 6)
     assert filters.duplicate_line_fraction('a\nb\na\na') == pytest.approx(0.5)

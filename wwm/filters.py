@@ -21,6 +21,9 @@ DUPLICATE_NGRAM_SIZE = 10  # ~5-6 Chinese words: repeats of this length are copi
 # Gopher measures n-grams only on documents of 50+ words; below that a title repeated in the first
 # sentence ("操作系统列表\n此列表列出了……") already looks repetitive.
 MIN_CHARS_FOR_NGRAMS = 50
+# n-gram tables grow with the text: a document of hundreds of MB is measured on its first
+# MAX_MEASURED_CHARS word characters, so a worker's memory stays bounded.
+MAX_MEASURED_CHARS = 200_000
 
 _CJK = re.compile('[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]')
 _NOT_WORD = re.compile(r'[\W_]+')
@@ -93,11 +96,12 @@ def rejection(text: str, thresholds: FilterThresholds) -> Optional[Rejection]:
     chars = word_chars(text)
     if len(chars) < thresholds.min_chars:
         return Rejection(TOO_SHORT, '%d word characters < %d' % (len(chars), thresholds.min_chars))
+    measured = chars[:MAX_MEASURED_CHARS]
     checks = (  # (reason, measure, threshold, whether the threshold is a maximum)
         (LOW_CJK, cjk_fraction, chars, thresholds.min_cjk_fraction, False),
         (REPEATED_LINES, duplicate_line_fraction, text, thresholds.max_duplicate_line_fraction, True),
-        (REPEATED_NGRAMS, top_ngram_fraction, chars, thresholds.max_top_ngram_fraction, True),
-        (REPEATED_NGRAMS, duplicate_ngram_fraction, chars, thresholds.max_duplicate_ngram_fraction, True),
+        (REPEATED_NGRAMS, top_ngram_fraction, measured, thresholds.max_top_ngram_fraction, True),
+        (REPEATED_NGRAMS, duplicate_ngram_fraction, measured, thresholds.max_duplicate_ngram_fraction, True),
     )
     for reason, measure, argument, limit, is_max in checks:
         if limit >= 1 if is_max else limit <= 0:
