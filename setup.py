@@ -26,6 +26,7 @@ setup(
         'zstandard>=0.21',
         'pyyaml>=6',
         'ijson>=3.2',
+        'datasketch>=2,<3',
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],

@@ -3,10 +3,10 @@
     python -m beam_jobs.build_pretraining_data --input 'corpus/*.txt' --output_dir out \
         --vocab_file vocab.txt [Beam options such as --runner, --direct_num_workers]
 
-Reads, cleans, converts (OpenCC), splits sentences, segments words, tokenizes (WordPiece), builds
-instances (NSP, SOP or packed sentences), masks them (or marks their words for dynamic masking), and
-writes globally shuffled TFRecord shards with a manifest: one dataset per --max_seq_length, all
-sharing the steps up to tokenization.
+Reads, cleans, converts (OpenCC), filters, removes duplicates, splits sentences, segments words,
+tokenizes (WordPiece), builds instances (NSP, SOP or packed sentences), masks them (or marks their
+words for dynamic masking), and writes globally shuffled TFRecord shards with a manifest: one dataset
+per --max_seq_length, all sharing the steps up to tokenization.
 """
 import functools
 import hashlib
@@ -18,15 +18,18 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import (PretrainingDataOptions, UsageError, dataset_plans, parse_ngram_probs,
+from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
+                               filter_thresholds, near_duplicate_params, parse_ngram_probs,
                                unknown_arguments, validate)
 from schemas import bert_features
 from schemas.manifest import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import REJECTS_DIR, CommitDataset
 from transforms.convert_chinese import ConvertChinese
-from transforms.count_stats import CountStats, SampleDropped, SumStats
+from transforms.count_stats import CountStats, SampleDropped, SumStats, per_source
 from transforms.create_instances import CreateInstances, GroupDocuments, InstanceConfig, needs_buckets
+from transforms.deduplicate_documents import DeduplicateDocuments
+from transforms.filter_documents import FilterDocuments
 from transforms.mark_words import MarkWords
 from transforms.mask_instances import MaskInstances
 from transforms.read_documents import ReadDocuments
@@ -51,18 +54,23 @@ REJECT_SAMPLES = 20
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', 'dupe_factor',
                 'short_seq_prob', 'random_seed', 'convert', 'segmenter', 'sentence_pair',
                 'cross_document', 'masking', 'mask_strategy', 'mask_unit', 'ngram_probs', 'num_shards',
-                'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes')
+                'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes',
+                'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
+                'min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
+                'max_duplicate_ngram_fraction', 'dedup_exact', 'dedup_near', 'near_dup_threshold',
+                'minhash_num_perm', 'lsh_bands', 'lsh_rows', 'shingle_size')
 
 
-def _corpus_texts(files, convert: str):
+def _corpus_texts(files, job):
     """The input's texts, cleaned and converted as the pipeline does, for vocab training."""
     converter = None
-    if convert != 'none':
+    if job.convert != 'none':
         import opencc
-        converter = opencc.OpenCC(convert)
+        converter = opencc.OpenCC(job.convert)
+    cleaning = cleaning_options(job)
     for input_file in files:
         for record in read_documents(input_file.path, input_file.name, input_file.spec):
-            text = clean_text(getattr(record, 'text', ''))
+            text = clean_text(getattr(record, 'text', ''), cleaning)
             if text:
                 yield converter.convert(text) if converter else text
 
@@ -72,7 +80,7 @@ def load_or_train_vocab(options, files) -> tuple:
     if options.vocab_file:
         data = vocab_lib.read_vocab_bytes(options.vocab_file)
     else:
-        tokens = vocab_lib.train_vocab(_corpus_texts(files, options.convert), options.vocab_size,
+        tokens = vocab_lib.train_vocab(_corpus_texts(files, options), options.vocab_size,
                                        options.do_lower_case)
         data = ''.join(token + '\n' for token in tokens).encode('utf-8')
     try:
@@ -103,8 +111,25 @@ def remove_previous_dataset(output_dir: str) -> None:
     FileSystems.delete([path for path in old if FileSystems.exists(path)])
 
 
+def _read_stats(document):
+    yield from per_source(document.source, 'documents_read', 1)
+    yield from per_source(document.source, 'characters_read', len(document.text))
+
+
+def _unreadable_stats(dropped):
+    yield from per_source(dropped.source, 'documents_read', 1)
+
+
+def _dropped_stats(dropped):
+    yield from per_source(dropped.source, 'dropped.' + dropped.reason, 1)
+
+
+def _text_out_stats(document):
+    yield from per_source(document.source, 'characters_kept', len(document.text))
+
+
 def _document_stats(document):
-    yield 'documents_kept', 1
+    yield from per_source(document.source, 'documents_kept', 1)
     yield 'sentences', len(document.segments)
     yield 'tokens', sum(len(ids) for ids, _ in document.segments)
     yield 'unaligned_tokens', document.unaligned_tokens
@@ -171,32 +196,50 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
 
 
+def clean_filter_deduplicate(documents, job):
+    """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...]).
+
+    OpenCC runs before the filters and dedup: boilerplate patterns then see one script, and a
+    traditional copy of a simplified document is an exact or near duplicate of it.
+    """
+    cleaned = documents | 'Clean' >> CleanDocuments(cleaning_options(job))
+    converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
+    filtered = converted | 'Filter' >> FilterDocuments(filter_thresholds(job), job.remove_boilerplate)
+    documents, dropped = filtered.documents, [cleaned.dropped, filtered.dropped]
+    near = near_duplicate_params(job)
+    if job.dedup_exact or near:
+        deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(job.dedup_exact, near)
+        documents = deduplicated.documents
+        dropped.append(deduplicated.dropped)
+    return documents, dropped, [cleaned.stats, filtered.stats]
+
+
 def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_digest=None) -> None:
     """Wire the stages; see transforms/__init__.py for the order. Everything up to tokenization
     (and the bucketing of documents) is shared by the datasets of every --max_seq_length."""
     read = pipeline | 'Read' >> ReadDocuments(files)
-    cleaned = read.documents | 'Clean' >> CleanDocuments()
-    upsampled = cleaned.documents | 'Upsample' >> UpsampleSources(
-        {f.name: f.weight for f in files}, job.random_seed)
-    converted = upsampled.documents | 'Convert' >> ConvertChinese(job.convert)
-    sentences = converted | 'SplitSentences' >> SplitSentences()
+    texts, text_dropped, text_stats = clean_filter_deduplicate(read.documents, job)
+    # Up-sampling comes after deduplication, which would otherwise remove the copies.
+    upsampled = texts | 'Upsample' >> UpsampleSources({f.name: f.weight for f in files}, job.random_seed)
+    sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter)
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
         needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size)
 
-    dropped = ((read.dropped, cleaned.dropped, upsampled.dropped, tokenized.dropped)
+    dropped = (tuple([read.dropped] + text_dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
     options['input_files'] = [f.name for f in files]
     options['input_weights'] = {f.name: f.weight for f in files if f.weight != 1}
     options['similar_words_sha256'] = similar_words_digest
     shared = {
-        'counts': (read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
-                   read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
-                   dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
+        'counts': (read.documents | 'CountRead' >> CountStats(_read_stats),
+                   read.dropped | 'CountUnreadable' >> CountStats(_unreadable_stats),
+                   dropped | 'CountDropped' >> CountStats(_dropped_stats),
+                   texts | 'CountTextOut' >> CountStats(_text_out_stats),
                    tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-                   read.stats, upsampled.stats),
+                   read.stats, upsampled.stats, *text_stats),
         'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
         'options': options,
         'vocab': {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),

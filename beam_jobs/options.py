@@ -14,11 +14,17 @@ from schemas.sources import DEFAULT_MAX_LINE_BYTES, FORMATS, InputFile, ReadSpec
 from wwm.readers.encodings import normalize_encoding
 from transforms.create_instances import SENTENCE_PAIRS
 from wwm.masking import DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNITS as MASK_UNITS
+from wwm.converter_markup import VARIANT_CHAINS
+from wwm.dedup import NearDuplicateParams, band_layout
+from wwm.filters import FilterThresholds
 from wwm.segmenters import SEGMENTERS
+from wwm.text_cleaning import URL_POLICIES, CleaningOptions
 from wwm.sources import SourceEntry, parse_sources
 
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
+CONVERSIONS = ('t2s', 'tw2sp', 'hk2s', 's2t', 'none')
+CONVERTER_MARKUP = ('auto', 'simplified', 'traditional', 'keep')
 
 
 class UsageError(Exception):
@@ -61,7 +67,7 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--short_seq_prob', type=float, default=0.1)
         group.add_argument('--random_seed', type=int, default=12345)
         group.add_argument('--convert', default='t2s',
-                           help='OpenCC config (t2s, tw2sp, hk2s, s2t, ...), or "none".')
+                           help='OpenCC conversion: %s.' % ', '.join(CONVERSIONS))
         group.add_argument('--segmenter', default='jieba', help='One of: %s.' % ', '.join(SEGMENTERS))
         group.add_argument('--sentence_pair', default='nsp',
                            help='nsp: next sentence prediction; sop: sentence order prediction; none: '
@@ -101,6 +107,45 @@ class PretrainingDataOptions(PipelineOptions):
                            help='JSON lines: the field (dotted path) that holds the text.')
         group.add_argument('--max_line_bytes', type=int, default=DEFAULT_MAX_LINE_BYTES,
                            help='Longest line or record read; longer ones are skipped and counted.')
+        _add_cleaning_args(parser.add_argument_group('cleaning, filters and deduplication'))
+
+
+def _add_cleaning_args(group):
+    filters = FilterThresholds()
+    near = NearDuplicateParams()
+    group.add_argument('--converter_markup', default='auto',
+                       help='MediaWiki -{...}- markup: the variant to keep (simplified, traditional; '
+                            'auto: traditional for --convert s2t, else simplified), or keep it as is.')
+    group.add_argument('--strip_html', type=_bool, nargs='?', const=True, default=True,
+                       help='Remove HTML tags and comments, decode entities.')
+    group.add_argument('--urls', default='remove', help='URLs and e-mail addresses: remove or keep.')
+    group.add_argument('--remove_boilerplate', type=_bool, nargs='?', const=True, default=True,
+                       help='Remove news boilerplate lines (credits, related links, notices).')
+    group.add_argument('--min_chars', type=int, default=filters.min_chars,
+                       help='Drop documents with fewer word characters (0: off).')
+    group.add_argument('--min_cjk_fraction', type=float, default=filters.min_cjk_fraction,
+                       help='Drop documents whose word characters are less CJK than this (0: off).')
+    group.add_argument('--max_duplicate_line_fraction', type=float,
+                       default=filters.max_duplicate_line_fraction,
+                       help='Drop documents with more repeated lines than this (1: off).')
+    group.add_argument('--max_top_ngram_fraction', type=float, default=filters.max_top_ngram_fraction,
+                       help='Drop documents whose most frequent character 4-gram covers more (1: off).')
+    group.add_argument('--max_duplicate_ngram_fraction', type=float,
+                       default=filters.max_duplicate_ngram_fraction,
+                       help='Drop documents whose repeated character 10-grams cover more (1: off).')
+    group.add_argument('--dedup_exact', type=_bool, nargs='?', const=True, default=True,
+                       help='Drop exact duplicates (after normalization), across all sources.')
+    group.add_argument('--dedup_near', type=_bool, nargs='?', const=True, default=True,
+                       help='Drop near duplicates (MinHash LSH), across all sources.')
+    group.add_argument('--near_dup_threshold', type=float, default=near.threshold,
+                       help='Estimated Jaccard similarity of shingle sets from which documents are '
+                            'near duplicates.')
+    group.add_argument('--minhash_num_perm', type=int, default=near.num_perm)
+    group.add_argument('--lsh_bands', type=int, default=near.bands,
+                       help='LSH bands; 0: chosen from the threshold (with --lsh_rows 0).')
+    group.add_argument('--lsh_rows', type=int, default=near.rows, help='Signature values per band.')
+    group.add_argument('--shingle_size', type=int, default=near.shingle_size,
+                       help='Characters per shingle.')
 
 
 def unknown_arguments(argv) -> list:
@@ -292,15 +337,38 @@ def _check_ranges(options) -> None:
             raise UsageError(message)
 
 
-def _check_convert(config: str) -> None:
-    if config == 'none':
-        return
-    import opencc
-    try:
-        opencc.OpenCC(config)
-    except Exception:  # OpenCC raises a bare RuntimeError/ValueError for unknown configs.
-        raise UsageError('unknown --convert %r (an OpenCC config such as t2s, tw2sp, hk2s, s2t, '
-                         'or none)' % config) from None
+def _choice(options, name: str, choices) -> tuple:
+    value = getattr(options, name)
+    return (value in choices, 'unknown --%s %r (choose from %s)' % (name, value, ', '.join(choices)))
+
+
+def _check_cleaning(options) -> None:
+    fractions = ('min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
+                 'max_duplicate_ngram_fraction')
+    checks = [
+        _choice(options, 'convert', CONVERSIONS),
+        _choice(options, 'converter_markup', CONVERTER_MARKUP),
+        _choice(options, 'urls', URL_POLICIES),
+        (options.min_chars >= 0, '--min_chars must be at least 0'),
+        (0 < options.near_dup_threshold <= 1, '--near_dup_threshold must be in (0, 1]'),
+        (options.minhash_num_perm >= 2, '--minhash_num_perm must be at least 2'),
+        (options.shingle_size >= 1, '--shingle_size must be at least 1'),
+        ((options.lsh_bands == options.lsh_rows == 0)
+         or (options.lsh_bands >= 1 and options.lsh_rows >= 1
+             and options.lsh_bands * options.lsh_rows <= options.minhash_num_perm),
+         '--lsh_bands and --lsh_rows must both be 0, or both positive with bands x rows at most '
+         '--minhash_num_perm (%d)' % options.minhash_num_perm),
+    ] + [(0 <= getattr(options, name) <= 1, '--%s must be in [0, 1]' % name) for name in fractions]
+    for ok, message in checks:
+        if not ok:
+            raise UsageError(message)
+    if options.dedup_near and not options.lsh_bands:
+        try:
+            band_layout(near_duplicate_params(options))
+        except ValueError as error:  # datasketch finds no layout of at least 2 bands
+            raise UsageError('no LSH layout for --near_dup_threshold %g with --minhash_num_perm %d (%s); '
+                             'give --lsh_bands and --lsh_rows' % (options.near_dup_threshold,
+                                                                   options.minhash_num_perm, error)) from None
 
 
 def validate(options) -> list:
@@ -314,7 +382,7 @@ def validate(options) -> list:
     plans = dataset_plans(options)
     _check_lengths(plans)
     _check_masking(options)
-    _check_convert(options.convert)
+    _check_cleaning(options)
     for name in ('vocab_file', 'similar_words'):
         path = getattr(options, name)
         if path and not FileSystems.exists(path):
@@ -323,3 +391,25 @@ def validate(options) -> list:
         if FileSystems.exists(FileSystems.join(plan.output_dir, 'manifest.json')) and not options.overwrite:
             raise UsageError('%s already holds a dataset; pass --overwrite to replace it' % plan.output_dir)
     return resolve_inputs(_source_entries(options))
+
+
+def cleaning_options(options) -> CleaningOptions:
+    markup = options.converter_markup
+    if markup == 'auto':
+        markup = 'traditional' if options.convert == 's2t' else 'simplified'
+    return CleaningOptions(markup_chain=VARIANT_CHAINS.get(markup), strip_html=options.strip_html,
+                           urls=options.urls)
+
+
+def filter_thresholds(options) -> FilterThresholds:
+    return FilterThresholds(options.min_chars, options.min_cjk_fraction,
+                            options.max_duplicate_line_fraction, options.max_top_ngram_fraction,
+                            options.max_duplicate_ngram_fraction)
+
+
+def near_duplicate_params(options):
+    """NearDuplicateParams, or None when near-duplicate removal is off."""
+    if not options.dedup_near:
+        return None
+    return NearDuplicateParams(options.near_dup_threshold, options.minhash_num_perm, options.lsh_bands,
+                               options.lsh_rows, options.shingle_size)

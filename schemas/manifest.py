@@ -6,17 +6,49 @@ import json
 
 MANIFEST_NAME = 'manifest.json'
 FORMAT_VERSION = 1
+# A count named (SOURCE_KEY, source file, name) is that source's share of the total ``name``.
+SOURCE_KEY = 'source'
+DROPPED_PREFIX = 'dropped.'
+SOURCE_COUNTS = ('documents_read', 'documents_kept', 'characters_read', 'characters_kept')
 
 
-def build_manifest(options: dict, vocab: dict, counts: dict, dropped: dict, shards: list,
-                   features: list, rejects: list) -> dict:
-    """The manifest as plain data; every mapping sorted so the file is reproducible."""
+def _split_dropped(counts: dict) -> tuple:
+    """(counts without the ``dropped.<reason>`` ones, {reason: count}), both sorted."""
+    dropped = {name[len(DROPPED_PREFIX):]: value for name, value in counts.items()
+               if name.startswith(DROPPED_PREFIX)}
+    totals = {name: value for name, value in counts.items() if not name.startswith(DROPPED_PREFIX)}
+    return dict(sorted(totals.items())), dict(sorted(dropped.items()))
+
+
+def split_counts(counts) -> tuple:
+    """(name, value) pairs -> (totals, dropped by reason, {source: its counts and drops})."""
+    totals, by_source = {}, {}
+    for name, value in counts:
+        if isinstance(name, tuple) and name[0] == SOURCE_KEY:
+            by_source.setdefault(name[1], {})[name[2]] = value
+        else:
+            totals[name] = value
+    sources = {}
+    for source, source_counts in sorted(by_source.items()):
+        kept, dropped = _split_dropped(source_counts)
+        sources[source] = dict({name: kept.get(name, 0) for name in SOURCE_COUNTS}, dropped=dropped)
+    return _split_dropped(totals) + (sources,)
+
+
+def build_manifest(options: dict, vocab: dict, counts, shards: list, features: list,
+                   rejects: list) -> dict:
+    """The manifest as plain data; every mapping sorted so the file is reproducible.
+
+    ``counts``: (name, value) pairs, per-source ones named (SOURCE_KEY, source, name).
+    """
+    totals, dropped, sources = split_counts(counts)
     return {
         'format_version': FORMAT_VERSION,
         'options': dict(sorted(options.items())),
         'vocab': vocab,
-        'counts': dict(sorted(counts.items())),
-        'dropped': dict(sorted(dropped.items())),
+        'counts': totals,
+        'dropped': dropped,
+        'sources': sources,
         'features': features,
         'rejects': sorted(rejects),
         'shards': [shard._asdict() for shard in sorted(shards)],

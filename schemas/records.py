@@ -14,12 +14,14 @@ class Dropped(NamedTuple):
 
     ``offset``: byte offset in the (decompressed) input file where the dropped record starts, when
     the reader knows it; -1 otherwise.
+    ``detail``: what the check measured, or which document this one duplicates (pass it by name).
     """
     reason: str
     doc_id: str
     source: str
     sample: str
     offset: int = -1
+    detail: str = ''
 
 
 class SentencedDocument(NamedTuple):

@@ -1,8 +1,8 @@
 """The pipeline's stages, one PTransform a module, in data-flow order:
 
-read_documents -> clean_documents -> upsample_sources -> convert_chinese -> split_sentences ->
-segment_words -> tokenize_wordpiece -> create_instances -> mask_instances (static) or mark_words
-(dynamic) -> write_shards -> commit_dataset, with accounting (count_stats) alongside. Everything up to
-tokenization is shared by the datasets of every --max_seq_length; from create_instances on, each
-length has its own branch.
+read_documents -> clean_documents -> convert_chinese -> filter_documents -> deduplicate_documents ->
+upsample_sources -> split_sentences -> segment_words -> tokenize_wordpiece -> create_instances ->
+mask_instances (static) or mark_words (dynamic) -> write_shards -> commit_dataset, with accounting
+(count_stats) alongside. Everything up to tokenization is shared by the datasets of every
+--max_seq_length; from create_instances on, each length has its own branch.
 """

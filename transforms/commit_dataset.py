@@ -41,12 +41,8 @@ class _Commit(beam.DoFn):
             _write(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
             reject_files.append(name)
         _write(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
-        counts = dict(counts)
-        dropped = {name[len('dropped.'):]: value for name, value in counts.items()
-                   if name.startswith('dropped.')}
-        totals = {name: value for name, value in counts.items() if not name.startswith('dropped.')}
-        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, totals, dropped,
-                                                  shards, self._features, reject_files)
+        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts, shards,
+                                                  self._features, reject_files)
         _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
                manifest_schema.dumps(manifest))
         if FileSystems.exists(temp_dir):

@@ -5,6 +5,14 @@ numbers come from these combines.
 """
 import apache_beam as beam
 
+from schemas.manifest import SOURCE_KEY
+
+
+def per_source(source: str, name: str, value: int):
+    """(name, value) for the total and ((SOURCE_KEY, source, name), value) for the source's own count."""
+    yield name, value
+    yield (SOURCE_KEY, source, name), value
+
 
 class CountStats(beam.PTransform):
     """records -> (name, value) pairs; ``count_fn(record)`` returns an iterable of such pairs."""

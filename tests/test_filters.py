@@ -1,0 +1,126 @@
+"""Document filters and boilerplate lines: exact cases, and what the defaults drop on the real corpora."""
+import json
+import re
+import unicodedata
+
+import pytest
+
+from tests.conftest import shared_file
+from wwm import filters
+from wwm.boilerplate import remove_boilerplate
+from wwm.filters import FilterThresholds, rejection
+from wwm.text_cleaning import clean_text
+
+DEFAULTS = FilterThresholds()
+ARTICLE = ('新华社北京3月5日电 第十三届全国人民代表大会第二次会议在人民大会堂开幕。国务院总理作政府工作报告，'
+           '回顾过去一年的工作，提出今年经济社会发展的主要预期目标。代表们认真听取报告，并将分组审议。')
+
+
+def test_boilerplate_lines_go_the_document_stays():
+    text = '\n'.join([ARTICLE, '（来源：新华网）', '责任编辑：张三', '相关新闻：', '两会今日开幕 代表委员齐聚北京',
+                      '政府工作报告全文发布', '本文为原创稿件，版权所有，转载请注明出处。', '点击查看更多图片',
+                      '上一篇：春运收官', '会议还审议了其他事项。'])
+    result = remove_boilerplate(text)
+    assert result.text == ARTICLE + '\n会议还审议了其他事项。'
+    assert result.lines_removed == 8 and result.credits_cut == 0
+
+
+def test_trailing_credit_is_cut_prose_with_the_same_words_stays():
+    assert remove_boilerplate(ARTICLE + '（责任编辑：李四）') == (ARTICLE, 0, 1)
+    prose = ['汪峰作为《春天里》这首歌的版权所有者，要求他们不能再唱。', '2.查到所在省市点击进入，然后填写年报。',
+             '数据来源于国家统计局，覆盖全国31个省份的调查样本和历年对比。']
+    assert remove_boilerplate('\n'.join(prose)) == ('\n'.join(prose), 0, 0)
+
+
+def test_traditional_boilerplate_is_recognised_too():
+    assert remove_boilerplate(ARTICLE + '\n責任編輯：王五\n相關新聞：\n兩會開幕').text == ARTICLE
+
+
+def test_each_filter_and_its_reason():
+    assert rejection('太短了。', DEFAULTS).reason == filters.TOO_SHORT
+    english = 'The quick brown fox jumps over the lazy dog near the river bank every morning 中文'
+    assert rejection(english, DEFAULTS).reason == filters.LOW_CJK
+    lines = '\n'.join(['今天天气很好，我们一起去公园散步吧。'] * 4 + ['明天下雨。'])
+    assert rejection(lines, DEFAULTS).reason == filters.REPEATED_LINES
+    assert rejection('哈哈哈哈' * 30, DEFAULTS).reason == filters.REPEATED_NGRAMS
+    assert rejection(ARTICLE + ARTICLE, DEFAULTS).reason == filters.REPEATED_NGRAMS
+    assert rejection(ARTICLE, DEFAULTS) is None
+    assert rejection(ARTICLE + ARTICLE, filters.NO_FILTERS) is None
+    assert rejection('太短了。', filters.NO_FILTERS) is None
+
+
+def test_a_huge_document_is_measured_on_its_start(monkeypatch):
+    monkeypatch.setattr(filters, 'MAX_MEASURED_CHARS', 100)
+    unique = ''.join(chr(0x4e00 + i) for i in range(200))
+    assert rejection(unique + '哈' * 300, DEFAULTS) is None
+    assert rejection('哈' * 300 + unique, DEFAULTS).reason == filters.REPEATED_NGRAMS
+
+
+def test_measures_on_exact_cases():
+    assert filters.cjk_fraction(filters.word_chars('中文ab，。12')) == pytest.approx(2 / 6)
+    assert filters.duplicate_line_fraction('a\nb\na\na') == pytest.approx(0.5)
+    text = '一二三四五六七八九十' * 5 + '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'  # 50 repeated + 20 unique
+    assert filters.duplicate_ngram_fraction(text) == pytest.approx(50 / 70)
+    unique = ''.join(chr(0x4e00 + i) for i in range(40))
+    assert filters.top_ngram_fraction('甲乙丙丁' * 3 + unique) == pytest.approx(12 / 52)
+    assert filters.top_ngram_fraction('哈' * 60) == 1.0  # overlapping occurrences count once
+
+
+def _real_corpora():
+    thucnews = [line.split('\t', 1)[1] for line in
+                shared_file('news/thucnews_cnews_1000.txt').read_text(encoding='utf-8').split('\n') if '\t' in line]
+    zhwiki = [json.loads(line)['text'] for line in
+              shared_file('zhwiki/wiki_00.wikiextractor_json_simplified.jsonl').read_text(encoding='utf-8').split('\n')
+              if line.strip()]
+    dureader = []
+    for line in shared_file('qa/dureader2_demo_search.dev.json').read_text(encoding='utf-8').split('\n'):
+        if line.strip():
+            record = json.loads(line)
+            parts = [record['question']] + [p for page in record['documents'] for p in page['paragraphs']]
+            dureader.append('\n'.join(parts))
+    drcd = [p['context'] for article in json.loads(shared_file('drcd/DRCD_test.json').read_text(encoding='utf-8'))['data']
+            for p in article['paragraphs']]
+    return {'thucnews': thucnews, 'zhwiki': zhwiki, 'dureader': dureader, 'drcd': drcd}
+
+
+def _has_repeated_span(text, span=40):
+    chars = filters.word_chars(text)
+    return any(chars.find(chars[i:i + span], i + 1) >= 0 for i in range(0, len(chars) - span, span // 2))
+
+
+def _cjk_share(text):
+    chars = [c for c in text if c.isalnum()]
+    return sum('CJK UNIFIED' in unicodedata.name(c, '') for c in chars) / max(1, len(chars))
+
+
+def test_defaults_drop_few_real_documents_and_each_drop_is_justified():
+    """Clean corpora lose (almost) nothing; THUCNews loses the articles whose body is printed twice and
+    the English vocabulary lists, each confirmed here by an independent check."""
+    dropped = {}
+    for corpus, texts in _real_corpora().items():
+        for text in texts:
+            cleaned = remove_boilerplate(clean_text(text)).text
+            failed = rejection(cleaned, DEFAULTS)
+            if failed:
+                dropped.setdefault(corpus, []).append((failed.reason, cleaned))
+    assert 'drcd' not in dropped and 'dureader' not in dropped
+    assert [reason for reason, _ in dropped.get('zhwiki', [])] == [filters.TOO_SHORT]  # a disambiguation stub
+    thucnews = dropped['thucnews']
+    assert len(thucnews) <= 50  # of 1000
+    for reason, text in thucnews:
+        if reason == filters.REPEATED_NGRAMS:
+            assert _has_repeated_span(text) and len(text) > 100, text[:100]
+        else:
+            assert reason == filters.LOW_CJK and _cjk_share(text) < 0.3, text[:100]
+    assert sum(reason == filters.REPEATED_NGRAMS for reason, _ in thucnews) >= 30
+
+
+def test_boilerplate_on_real_news_removes_related_lists_and_credits():
+    thucnews = _real_corpora()['thucnews']
+    removed = kept_related = 0
+    for text in thucnews:
+        result = remove_boilerplate(clean_text(text))
+        removed += result.lines_removed
+        kept_related += len(re.findall(r'^(?:相关新闻|相关报道|相关阅读)[:：]', result.text, re.M))
+        assert result.text, 'a whole article was boilerplate'
+    assert kept_related == 0 and removed > 100

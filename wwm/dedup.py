@@ -1,0 +1,99 @@
+"""Exact and near-duplicate detection, free of Beam: fingerprints, MinHash signatures, LSH bands,
+and the rule for which copy is kept.
+
+Both work on a normalized form of the text: NFKC (full-width letters and digits become ASCII),
+case-folded, and reduced to word characters (letters, digits, CJK), so copies that differ only in
+punctuation, spacing, full/half width or case are exact duplicates. Run after OpenCC, this also
+makes a traditional copy of a simplified text a duplicate.
+
+Near duplicates: MinHash (datasketch, fixed seed and permutation scheme, so every worker computes
+the same signature) over the set of character k-shingles of the normalized text, split into
+``bands`` bands of ``rows`` values; documents sharing a band are candidates, and a candidate counts
+when the signatures' estimated Jaccard similarity reaches the threshold.
+
+Which copy is kept: of a group of duplicates, the document with the smallest ``keep_rank``, that is
+the first document of the alphabetically first source file. A document is dropped when a document
+of smaller rank is its duplicate; that document may itself be dropped, so in a chain A~B~C where A
+and C are not similar, both B and C go.
+"""
+import hashlib
+import unicodedata
+from typing import Iterator, List, NamedTuple, Tuple
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from wwm.filters import word_chars
+
+MINHASH_SEED = 1
+MINHASH_SCHEME = 'affine32'  # pinned: datasketch's default scheme changed in 2.0
+SHINGLE_BATCH = 4096         # bounds the (shingles x num_perm) matrix datasketch builds at once
+
+
+class NearDuplicateParams(NamedTuple):
+    threshold: float = 0.8
+    num_perm: int = 128
+    bands: int = 0  # 0: chosen from the threshold (datasketch's optimum); then rows too
+    rows: int = 0
+    shingle_size: int = 5
+
+
+def normalize(text: str) -> str:
+    """The form duplicates are compared in (see the module docstring)."""
+    return word_chars(unicodedata.normalize('NFKC', text).casefold())
+
+
+def exact_fingerprint(text: str) -> bytes:
+    """128-bit BLAKE2b of the normalized text."""
+    return hashlib.blake2b(normalize(text).encode('utf-8'), digest_size=16).digest()
+
+
+def keep_rank(doc_id: str) -> Tuple[str, int]:
+    """Sort key of a ``<source>:<n>`` id: source, then position as a number (``a:9`` < ``a:10``)."""
+    source, _, position = doc_id.rpartition(':')
+    if position.isdigit():
+        return source, int(position)
+    return doc_id, -1
+
+
+def band_layout(params: NearDuplicateParams) -> Tuple[int, int]:
+    """(bands, rows): the given ones, or those datasketch finds best for the threshold."""
+    if params.bands:
+        return params.bands, params.rows
+    lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
+    return lsh.b, lsh.r
+
+
+def shingles(normalized: str, size: int) -> Iterator[bytes]:
+    """The character ``size``-grams of ``normalized`` (the whole text when it is shorter)."""
+    if len(normalized) <= size:
+        yield normalized.encode('utf-8')
+        return
+    for start in range(len(normalized) - size + 1):
+        yield normalized[start:start + size].encode('utf-8')
+
+
+def signature(text: str, params: NearDuplicateParams) -> np.ndarray:
+    """MinHash signature (``num_perm`` uint32 values) of the text's shingle set."""
+    minhash = MinHash(num_perm=params.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    batch = []
+    for shingle in shingles(normalize(text), params.shingle_size):
+        batch.append(shingle)
+        if len(batch) == SHINGLE_BATCH:
+            minhash.update_batch(batch)
+            batch = []
+    if batch:
+        minhash.update_batch(batch)
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> List[bytes]:
+    """One key per band: the band's number and a 64-bit hash of its values."""
+    return [band.to_bytes(2, 'big') + hashlib.blake2b(sig[band * rows:(band + 1) * rows].tobytes(),
+                                                      digest_size=8).digest()
+            for band in range(bands)]
+
+
+def similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Estimated Jaccard similarity: the share of equal signature values."""
+    return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
