@@ -4,10 +4,12 @@ Names follow Google's ``create_pretraining_data.py`` where one exists. Beam's ow
 (``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these.
 """
 import argparse
+import os
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+from beam_jobs.runner_options import runner_problem
 from wwm.segmenters import SEGMENTERS
 
 MASK_STRATEGIES = ('wwm', 'token')
@@ -136,12 +138,34 @@ def _check_convert(config: str) -> None:
                          'or none)' % config) from None
 
 
+def _absolute(path):
+    """A local path made absolute: workers (another process, another working directory) read it."""
+    if path and FileSystems.get_scheme(path) is None:
+        return os.path.abspath(path)
+    return path
+
+
+def _make_local_paths_absolute(options) -> None:
+    options.input = [_absolute(pattern) for pattern in input_patterns(options)]
+    options.output_dir = _absolute(options.output_dir)
+    options.vocab_file = _absolute(options.vocab_file)
+
+
 def validate(options) -> list:
-    """Check every option; return the resolved input files. Raises UsageError."""
+    """Check every option; return the resolved input files. Raises UsageError.
+
+    Runner-specific options are checked first (see runner_options); local paths are made absolute.
+    """
     if not input_patterns(options):
         raise UsageError('--input is required')
     if not options.output_dir:
         raise UsageError('--output_dir is required')
+    problem = runner_problem(options, {'input': input_patterns(options),
+                                       'output_dir': options.output_dir,
+                                       'vocab_file': options.vocab_file})
+    if problem:
+        raise UsageError(problem)
+    _make_local_paths_absolute(options)
     _check_ranges(options)
     _check_convert(options.convert)
     if options.vocab_file and not FileSystems.exists(options.vocab_file):
