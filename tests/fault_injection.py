@@ -53,9 +53,9 @@ class RetriedDoFn(beam.DoFn):
         self._lock = None
 
     def setup(self):
-        self._inner.setup()
         self._failed_attempt = pickler.loads(pickler.dumps(self._inner))
         self._failed_attempt.setup()
+        self._inner.setup()
         self._lock = threading.Lock()
 
     def process(self, element, *args, **kwargs):
@@ -96,7 +96,11 @@ class FailingDoFn(beam.DoFn):
 
 
 def _defined_in_project(dofn) -> bool:
-    code = dofn._fn if isinstance(dofn, CallableWrapperDoFn) else type(dofn)  # pylint: disable=protected-access
+    """A DoFn class, or a Map/FlatMap function, of the project (Beam's own DoFns are left alone)."""
+    code = type(dofn)
+    if isinstance(dofn, CallableWrapperDoFn):
+        code = dofn._fn  # pylint: disable=protected-access
+        code = getattr(code, '_argspec_fn', code)  # beam.Map wraps the function; this is the original
     return getattr(code, '__module__', '').split('.')[0] in PROJECT_PACKAGES
 
 

@@ -1,0 +1,123 @@
+"""Failures change nothing: retried elements give the same dataset, a failed or killed run leaves no
+manifest, and a re-run writes the full dataset, identical to a clean run."""
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import beam_jobs.build_pretraining_data as job
+from tests import fault_injection
+from tests.conftest import ROOT
+from tests.job_runs import DEMO, digests, job_args, portable_args, run_job
+from tests.portable_services import job_service_and_worker_pool
+
+STAGES = {'Read', 'Clean', 'Convert', 'SplitSentences', 'Segment', 'Tokenize', 'CreateInstances',
+          'Mask', 'WriteShards', 'Commit'}
+MARKER_TIMEOUT_S = 120
+
+
+@pytest.fixture(scope='module')
+def services(tmp_path_factory):
+    with job_service_and_worker_pool(tmp_path_factory.mktemp('services')) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope='module')
+def clean_run(tmp_path_factory, real_vocab_path):
+    output_dir = tmp_path_factory.mktemp('clean') / 'out'
+    run_job(DEMO, output_dir, real_vocab_path)
+    return digests(output_dir)
+
+
+def _inject(monkeypatch, inject) -> list:
+    """Make the job apply ``inject(pipeline)`` to its pipeline once built; return what it wrapped."""
+    wrapped = []
+    build = job.build_pipeline
+
+    def build_then_inject(pipeline, *args):
+        build(pipeline, *args)
+        wrapped.extend(inject(pipeline))
+
+    monkeypatch.setattr(job, 'build_pipeline', build_then_inject)
+    return wrapped
+
+
+def test_every_element_retried_on_the_workers_gives_the_same_dataset(
+        services, clean_run, tmp_path, real_vocab_path, monkeypatch):
+    log_dir = tmp_path / 'attempts'
+    log_dir.mkdir()
+    wrapped = _inject(monkeypatch,
+                      lambda pipeline: fault_injection.retry_every_element(pipeline, str(log_dir)))
+    manifest = run_job(DEMO, tmp_path / 'out', real_vocab_path, *portable_args(*services))
+
+    assert digests(tmp_path / 'out') == clean_run
+    logs = list(log_dir.glob('attempts-*.txt'))
+    worker_pids = {int(log.stem.split('-')[1]) for log in logs}
+    assert worker_pids and os.getpid() not in worker_pids
+    retried = collections.Counter(label for log in logs for label in log.read_text().splitlines())
+    assert set(retried) <= set(wrapped)
+    assert STAGES <= {label.split('/')[0] for label in retried}, retried
+    assert retried['Read/ParseFiles/ParDo(_ParseFile)'] == len(manifest['options']['input_files'])
+    assert retried['Segment/ParDo(_Segment)'] == manifest['counts']['documents_kept']
+    assert retried['Mask/ParDo(_Mask)'] == manifest['counts']['instances']
+    assert retried['WriteShards/WriteShard'] == 3 and retried['Commit/Commit'] == 1
+
+
+def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_it(
+        services, clean_run, tmp_path, real_vocab_path, monkeypatch, capsys):
+    output_dir = tmp_path / 'out'
+    wrapped = _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
+        pipeline, 'WriteShards/WriteShard', succeed=1))
+    with pytest.raises(RuntimeError, match='injected failure after 1 elements'):
+        job.run(job_args(DEMO, output_dir, real_vocab_path, *portable_args(*services)))
+    assert wrapped == ['WriteShards/WriteShard']
+    assert not (output_dir / 'manifest.json').exists()
+    assert list((output_dir / '.incomplete').glob('part-*'))
+
+    monkeypatch.undo()
+    capsys.readouterr()
+    run_job(DEMO, output_dir, real_vocab_path, *portable_args(*services))
+    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert digests(output_dir) == clean_run
+
+
+def _start_frozen_job(point, marker, output_dir, vocab):
+    return subprocess.Popen(
+        [sys.executable, '-m', 'tests.killable_job', point, str(marker),
+         *job_args(DEMO, output_dir, vocab, '--num_shards', '4')],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_marker(process, marker) -> None:
+    deadline = time.monotonic() + MARKER_TIMEOUT_S
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, 'the job did not reach the kill point'
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize('point, committed_shards', [('shards_written', 0),
+                                                     ('first_shard_committed', 1)])
+def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
+        point, committed_shards, clean_run, tmp_path, real_vocab_path, capsys):
+    output_dir = tmp_path / 'out'
+    marker = tmp_path / 'frozen'
+    process = _start_frozen_job(point, marker, output_dir, real_vocab_path)
+    try:
+        _wait_for_marker(process, marker)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not (output_dir / 'manifest.json').exists()
+    assert len(list(output_dir.glob('part-*-of-00004.tfrecord'))) == committed_shards
+    assert len(list((output_dir / '.incomplete').glob('part-*'))) == 4 - committed_shards
+
+    run_job(DEMO, output_dir, real_vocab_path)
+    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert digests(output_dir) == clean_run
