@@ -23,6 +23,9 @@ setup(
         'numpy>=1.24',
         'zstandard>=0.21',
         'pyyaml>=6',
+        # Builds the sdist that --setup_file stages for Dataflow and Flink workers; without it Beam
+        # prints "No module named build" and falls back on the deprecated `setup.py sdist`.
+        'build>=1',
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],

@@ -13,7 +13,7 @@ import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from beam_jobs.options import PretrainingDataOptions, UsageError, unknown_arguments, validate
 from beam_jobs.runner_options import local_runner
@@ -172,6 +172,10 @@ def run(argv=None) -> int:
               file=sys.stderr)
     with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
         build_pipeline(pipeline, job, files, vocab_bytes, vocab)
+    if pipeline_options.view_as(StandardOptions).no_wait_until_finish:
+        print('job submitted: the dataset is complete once %s exists'
+              % FileSystems.join(job.output_dir, MANIFEST_NAME))
+        return 0
     with FileSystems.open(FileSystems.join(job.output_dir, MANIFEST_NAME)) as handle:
         manifest = json.loads(handle.read())
     print(summary(manifest))
