@@ -14,22 +14,23 @@ setup(
     packages=find_packages(include=['beam_jobs', 'beam_jobs.*', 'transforms', 'transforms.*',
                                     'schemas', 'schemas.*', 'wwm', 'wwm.*']),
     install_requires=[
-        'apache-beam==%s' % BEAM_VERSION,
+        # [gcp] for gs:// paths (models, vocab, corpora on Dataflow); without it Beam also logs an
+        # "apitools not found" warning on every start.
+        'apache-beam[gcp]==%s' % BEAM_VERSION,
         'tokenizers>=0.15,<1',
         'jieba==0.42.1',
         'opencc>=1.1.9,<2',
         'google-crc32c>=1.5',
+        # Builds the sdist that --setup_file stages for Dataflow and Flink workers; without it Beam
+        # prints "No module named build" and falls back on the deprecated `setup.py sdist`.
+        'build>=1',
         'pyarrow>=14',
         'numpy>=1.24',
         'zstandard>=0.21',
         'pyyaml>=6',
-        # Builds the sdist that --setup_file stages for Dataflow and Flink workers; without it Beam
-        # prints "No module named build" and falls back on the deprecated `setup.py sdist`.
-        'build>=1',
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],
-        'gcp': ['apache-beam[gcp]==%s' % BEAM_VERSION],
     },
     entry_points={
         'console_scripts': [

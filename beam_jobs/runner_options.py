@@ -68,14 +68,6 @@ def _common_problem(options, explicit) -> str:
     return ''
 
 
-def _has_gcp_extra() -> bool:
-    try:
-        from apache_beam.io.gcp import gcsfilesystem  # pylint: disable=unused-import
-    except ImportError:
-        return False
-    return True
-
-
 def _dataflow_problem(options, data_paths: dict) -> str:
     cloud = options.view_as(GoogleCloudOptions)
     setup = options.view_as(SetupOptions)
@@ -97,9 +89,6 @@ def _dataflow_problem(options, data_paths: dict) -> str:
     if not (setup.setup_file or options.view_as(WorkerOptions).sdk_container_image):
         return ('--runner=DataflowRunner needs --setup_file ./setup.py or --sdk_container_image '
                 '(the workers must have this project installed)')
-    if not _has_gcp_extra():
-        return ("--runner=DataflowRunner needs Beam's GCP extra on this machine: "
-                "pip install -e '.[gcp]'")
     return ''
 
 

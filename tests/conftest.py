@@ -26,3 +26,21 @@ def real_vocab_path():
 def real_vocab(real_vocab_path):
     from wwm.vocab import parse_vocab
     return parse_vocab(real_vocab_path.read_bytes())
+
+
+@pytest.fixture(scope='session')
+def portable_services(tmp_path_factory):
+    """(job endpoint, worker pool address) of Beam's local job service and an EXTERNAL worker pool,
+    started once for the session on loopback and always stopped (see tests/portable_services.py)."""
+    from tests.portable_services import job_service_and_worker_pool
+    with job_service_and_worker_pool(tmp_path_factory.mktemp('portable_services')) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope='session')
+def demo_digests(tmp_path_factory, real_vocab_path):
+    """sha256 by file of the demo corpus's dataset, built in-process: the reference of every runner."""
+    from tests.job_runs import DEMO, digests, run_job
+    output_dir = tmp_path_factory.mktemp('demo_in_process') / 'out'
+    run_job(DEMO, output_dir, real_vocab_path)
+    return digests(output_dir)

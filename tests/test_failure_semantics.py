@@ -13,24 +13,10 @@ import beam_jobs.build_pretraining_data as job
 from tests import fault_injection
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args, portable_args, run_job
-from tests.portable_services import job_service_and_worker_pool
 
 STAGES = {'Read', 'Clean', 'Convert', 'SplitSentences', 'Segment', 'Tokenize', 'CreateInstances',
           'Mask', 'WriteShards', 'Commit'}
 MARKER_TIMEOUT_S = 120
-
-
-@pytest.fixture(scope='module')
-def services(tmp_path_factory):
-    with job_service_and_worker_pool(tmp_path_factory.mktemp('services')) as endpoints:
-        yield endpoints
-
-
-@pytest.fixture(scope='module')
-def clean_run(tmp_path_factory, real_vocab_path):
-    output_dir = tmp_path_factory.mktemp('clean') / 'out'
-    run_job(DEMO, output_dir, real_vocab_path)
-    return digests(output_dir)
 
 
 def _inject(monkeypatch, inject) -> list:
@@ -47,14 +33,14 @@ def _inject(monkeypatch, inject) -> list:
 
 
 def test_every_element_retried_on_the_workers_gives_the_same_dataset(
-        services, clean_run, tmp_path, real_vocab_path, monkeypatch):
+        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch):
     log_dir = tmp_path / 'attempts'
     log_dir.mkdir()
     wrapped = _inject(monkeypatch,
                       lambda pipeline: fault_injection.retry_every_element(pipeline, str(log_dir)))
-    manifest = run_job(DEMO, tmp_path / 'out', real_vocab_path, *portable_args(*services))
+    manifest = run_job(DEMO, tmp_path / 'out', real_vocab_path, *portable_args(*portable_services))
 
-    assert digests(tmp_path / 'out') == clean_run
+    assert digests(tmp_path / 'out') == demo_digests
     logs = list(log_dir.glob('attempts-*.txt'))
     worker_pids = {int(log.stem.split('-')[1]) for log in logs}
     assert worker_pids and os.getpid() not in worker_pids
@@ -68,21 +54,21 @@ def test_every_element_retried_on_the_workers_gives_the_same_dataset(
 
 
 def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_it(
-        services, clean_run, tmp_path, real_vocab_path, monkeypatch, capsys):
+        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch, capsys):
     output_dir = tmp_path / 'out'
     wrapped = _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
         pipeline, 'WriteShards/WriteShard', succeed=1))
     with pytest.raises(RuntimeError, match='injected failure after 1 elements'):
-        job.run(job_args(DEMO, output_dir, real_vocab_path, *portable_args(*services)))
+        job.run(job_args(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services)))
     assert wrapped == ['WriteShards/WriteShard']
     assert not (output_dir / 'manifest.json').exists()
     assert list((output_dir / '.incomplete').glob('part-*'))
 
     monkeypatch.undo()
     capsys.readouterr()
-    run_job(DEMO, output_dir, real_vocab_path, *portable_args(*services))
+    run_job(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services))
     assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
-    assert digests(output_dir) == clean_run
+    assert digests(output_dir) == demo_digests
 
 
 def _start_frozen_job(point, marker, output_dir, vocab):
@@ -103,7 +89,7 @@ def _wait_for_marker(process, marker) -> None:
 @pytest.mark.parametrize('point, committed_shards', [('shards_written', 0),
                                                      ('first_shard_committed', 1)])
 def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
-        point, committed_shards, clean_run, tmp_path, real_vocab_path, capsys):
+        point, committed_shards, demo_digests, tmp_path, real_vocab_path, capsys):
     output_dir = tmp_path / 'out'
     marker = tmp_path / 'frozen'
     process = _start_frozen_job(point, marker, output_dir, real_vocab_path)
@@ -120,4 +106,4 @@ def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
 
     run_job(DEMO, output_dir, real_vocab_path)
     assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
-    assert digests(output_dir) == clean_run
+    assert digests(output_dir) == demo_digests

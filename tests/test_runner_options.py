@@ -55,16 +55,6 @@ def test_runner_only_option_is_one_line_and_exit_2(argv, message, capsys):
     assert err.count('\n') == 1 and message in err, err
 
 
-def test_dataflow_needs_beams_gcp_extra_on_the_launching_machine(capsys):
-    try:
-        import apache_beam.io.gcp.gcsfilesystem  # noqa: F401  pylint: disable=unused-import
-        pytest.skip("Beam's GCP extra is installed here: the check passes")
-    except ImportError:
-        pass
-    assert run(_argv(DATAFLOW)) == 2
-    assert "needs Beam's GCP extra on this machine" in capsys.readouterr().err
-
-
 def test_cli_reports_a_runner_problem_with_exit_code_2(tmp_path):
     result = subprocess.run(
         [sys.executable, '-m', 'beam_jobs.build_pretraining_data',

@@ -13,13 +13,6 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args, portable_args, run_job, write_thucnews_slice
-from tests.portable_services import job_service_and_worker_pool
-
-
-@pytest.fixture(scope='module')
-def services(tmp_path_factory):
-    with job_service_and_worker_pool(tmp_path_factory.mktemp('services')) as endpoints:
-        yield endpoints
 
 
 @pytest.fixture(scope='module')
@@ -30,7 +23,9 @@ def corpus(request, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def in_process(corpus, tmp_path_factory, real_vocab_path):
+def in_process(request, corpus, tmp_path_factory, real_vocab_path):
+    if corpus == DEMO:
+        return request.getfixturevalue('demo_digests')
     output_dir = tmp_path_factory.mktemp('in_process') / 'out'
     manifest = run_job(corpus, output_dir, real_vocab_path)
     assert manifest['counts']['instances'] > 100
@@ -42,8 +37,8 @@ CORPORA = pytest.mark.parametrize('corpus', ['demo', 'thucnews'], indirect=True)
 
 @CORPORA
 def test_portable_runner_with_external_worker_pool_gives_in_process_bytes(
-        corpus, in_process, services, tmp_path, real_vocab_path):
-    run_job(corpus, tmp_path / 'portable', real_vocab_path, *portable_args(*services))
+        corpus, in_process, portable_services, tmp_path, real_vocab_path):
+    run_job(corpus, tmp_path / 'portable', real_vocab_path, *portable_args(*portable_services))
     assert digests(tmp_path / 'portable') == in_process
 
 

@@ -11,7 +11,7 @@
 #       the LTP model are in the image: workers start fast, nothing is installed at start-up;
 #   otherwise --setup_file=./setup.py: Beam builds an sdist here and every worker pip-installs it
 #       (and its dependencies, from PyPI) into the stock Beam image when it starts.
-# The launching machine needs the project with Beam's GCP extra: pip install -e '.[gcp]'.
+# The launching machine needs the project installed (pip install -e .; Beam's GCP extra comes with it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
