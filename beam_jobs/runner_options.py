@@ -26,17 +26,16 @@ _DIRECT = ('direct', 'switchingdirect')
 _NEEDS_CONFIG = ('EXTERNAL', 'PROCESS')
 
 
-def _runner_key(options) -> str:
-    runner = options.view_as(StandardOptions).runner or StandardOptions.DEFAULT_RUNNER
-    if not isinstance(runner, str):
-        runner = type(runner).__name__
-    key = runner.rsplit('.', 1)[-1].lower()
-    return key[:-len('runner')] if key.endswith('runner') else key
-
-
 def runner_name(options) -> str:
+    """--runner as given (a name, a dotted path, or a runner object's class name)."""
     runner = options.view_as(StandardOptions).runner or StandardOptions.DEFAULT_RUNNER
     return runner if isinstance(runner, str) else type(runner).__name__
+
+
+def _runner_key(options) -> str:
+    """'flink' for FlinkRunner, flink, apache_beam.runners...FlinkRunner (as Beam resolves names)."""
+    key = runner_name(options).rsplit('.', 1)[-1].lower()
+    return key[:-len('runner')] if key.endswith('runner') else key
 
 
 def runner_family(options) -> str:
