@@ -42,7 +42,8 @@ def test_portable_runner_with_external_worker_pool_gives_in_process_bytes(
     assert digests(tmp_path / 'portable') == in_process
 
 
-@CORPORA
+# The demo corpus on two worker processes: tests/test_pipeline.py.
+@pytest.mark.parametrize('corpus', ['thucnews'], indirect=True)
 def test_multi_processing_workers_give_in_process_bytes(corpus, in_process, tmp_path, real_vocab_path):
     run_job(corpus, tmp_path / 'multi', real_vocab_path, '--direct_running_mode=multi_processing',
             '--direct_num_workers=3')
