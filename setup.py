@@ -21,6 +21,9 @@ setup(
         'jieba==0.42.1',
         'opencc>=1.1.9,<2',
         'google-crc32c>=1.5',
+        # Builds the sdist that --setup_file stages for Dataflow and Flink workers; without it Beam
+        # prints "No module named build" and falls back on the deprecated `setup.py sdist`.
+        'build>=1',
         'pyarrow>=14',
         'numpy>=1.24',
         'zstandard>=0.21',

@@ -16,15 +16,16 @@ import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
                                filter_thresholds, near_duplicate_params, parse_ngram_probs,
                                unknown_arguments, validate)
+from beam_jobs.runner_options import local_runner
 from schemas import bert_features
 from schemas.manifest import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
-from transforms.commit_dataset import REJECTS_DIR, CommitDataset
+from transforms.commit_dataset import REJECTS_DIR, CommitDataset, delete_folder
 from transforms.convert_chinese import ConvertChinese
 from transforms.count_stats import CountStats, SampleDropped, SumStats, per_source
 from transforms.create_instances import CreateInstances, GroupDocuments, InstanceConfig, needs_buckets
@@ -37,7 +38,7 @@ from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources
-from transforms.write_shards import WriteShards
+from transforms.write_shards import INCOMPLETE_DIR, WriteShards
 from wwm import tfrecord, vocab as vocab_lib
 from wwm.document_files import read_documents
 from wwm.masking import MaskingConfig
@@ -103,12 +104,23 @@ def similar_words_sha256(options):
     return hashlib.sha256(data).hexdigest()
 
 
-def remove_previous_dataset(output_dir: str) -> None:
-    """Delete the manifest first (the dataset stops being valid), then shards and rejects."""
-    old = [FileSystems.join(output_dir, MANIFEST_NAME)]
+def clear_output_dir(output_dir: str) -> list:
+    """Delete what a previous run left in ``output_dir``; return the paths deleted.
+
+    The manifest goes first (the dataset stops being valid), then shards, rejects and the
+    ``.incomplete/`` folder. validate() refuses a directory holding a manifest unless --overwrite,
+    so without it only the leftovers of an unfinished (killed, failed) run are deleted: they were
+    never a dataset, and a stale shard of another --num_shards would otherwise outlive the re-run.
+    vocab.txt is left alone (it may be the --vocab_file itself); the commit rewrites it.
+    """
+    manifest = FileSystems.join(output_dir, MANIFEST_NAME)
+    old = [manifest] if FileSystems.exists(manifest) else []
     old += [m.path for m in FileSystems.match([FileSystems.join(output_dir, 'part-*')])[0].metadata_list]
-    old += [FileSystems.join(output_dir, REJECTS_DIR)]
-    FileSystems.delete([path for path in old if FileSystems.exists(path)])
+    if old:
+        FileSystems.delete(old)
+    old += [folder for folder in (REJECTS_DIR, INCOMPLETE_DIR)
+            if delete_folder(FileSystems.join(output_dir, folder))]
+    return old
 
 
 def _read_stats(document):
@@ -280,11 +292,16 @@ def run(argv=None) -> int:
         print('%s: error: %s' % (PROG, error), file=sys.stderr)
         return 2
     plans = dataset_plans(job)
-    if job.overwrite:
-        for plan in plans:
-            remove_previous_dataset(plan.output_dir)
-    with beam.Pipeline(options=pipeline_options) as pipeline:
+    for plan in plans:
+        if clear_output_dir(plan.output_dir) and not job.overwrite:
+            print('%s: removed the leftovers of an unfinished run in %s' % (PROG, plan.output_dir),
+                  file=sys.stderr)
+    with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
         build_pipeline(pipeline, job, files, vocab_bytes, vocab, table_digest)
+    if pipeline_options.view_as(StandardOptions).no_wait_until_finish:
+        print('job submitted: each dataset is complete once its manifest.json exists: %s'
+              % ' '.join(FileSystems.join(plan.output_dir, MANIFEST_NAME) for plan in plans))
+        return 0
     for plan in plans:
         with FileSystems.open(FileSystems.join(plan.output_dir, MANIFEST_NAME)) as handle:
             manifest = json.loads(handle.read())

@@ -5,11 +5,13 @@ Names follow Google's ``create_pretraining_data.py`` where one exists. Beam's ow
 """
 import argparse
 import math
+import os
 from typing import List, NamedTuple
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+from beam_jobs.runner_options import runner_problem
 from schemas.sources import DEFAULT_MAX_LINE_BYTES, FORMATS, InputFile, ReadSpec
 from wwm.readers.encodings import normalize_encoding
 from transforms.create_instances import SENTENCE_PAIRS
@@ -371,13 +373,38 @@ def _check_cleaning(options) -> None:
                                                                    options.minhash_num_perm, error)) from None
 
 
+def _absolute(path):
+    """A local path made absolute: workers (another process, another working directory) read it."""
+    if path and FileSystems.get_scheme(path) is None:
+        return os.path.abspath(path)
+    return path
+
+
+def _make_local_paths_absolute(options) -> None:
+    options.input = [_absolute(pattern) for pattern in input_patterns(options)]
+    options.output_dir = _absolute(options.output_dir)
+    options.vocab_file = _absolute(options.vocab_file)
+    options.sources = _absolute(options.sources)
+    options.similar_words = _absolute(options.similar_words)
+
+
 def validate(options) -> list:
     """Check every option and fill the defaults that depend on others (dupe_factor, mask_unit,
-    ngram_probs); return the resolved InputFiles. Raises UsageError."""
+    ngram_probs); return the resolved InputFiles. Raises UsageError.
+
+    Runner-specific options are checked first (see runner_options); local paths are made absolute.
+    """
     if not input_patterns(options) and not options.sources:
         raise UsageError('--input is required (or --sources)')
     if not options.output_dir:
         raise UsageError('--output_dir is required')
+    problem = runner_problem(options, {'input': input_patterns(options),
+                                       'output_dir': options.output_dir,
+                                       'vocab_file': options.vocab_file,
+                                       'similar_words': options.similar_words})
+    if problem:
+        raise UsageError(problem)
+    _make_local_paths_absolute(options)
     _check_ranges(options)
     plans = dataset_plans(options)
     _check_lengths(plans)

@@ -40,3 +40,21 @@ def cmrc_tokenized(real_vocab):
     """The CMRC 2018 trial paragraphs (simplified Chinese Wikipedia), tokenized likewise."""
     from tests import real_text
     return real_text.tokenized_documents(real_text.cmrc_documents(), real_vocab)
+
+
+@pytest.fixture(scope='session')
+def portable_services(tmp_path_factory):
+    """(job endpoint, worker pool address) of Beam's local job service and an EXTERNAL worker pool,
+    started once for the session on loopback and always stopped (see tests/portable_services.py)."""
+    from tests.portable_services import job_service_and_worker_pool
+    with job_service_and_worker_pool(tmp_path_factory.mktemp('portable_services')) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope='session')
+def demo_digests(tmp_path_factory, real_vocab_path):
+    """sha256 by file of the demo corpus's dataset, built in-process: the reference of every runner."""
+    from tests.job_runs import DEMO, digests, run_job
+    output_dir = tmp_path_factory.mktemp('demo_in_process') / 'out'
+    run_job(DEMO, output_dir, real_vocab_path)
+    return digests(output_dir)

@@ -15,6 +15,21 @@ REJECTS_DIR = 'rejects'
 VOCAB_NAME = 'vocab.txt'
 
 
+def delete_folder(folder: str) -> bool:
+    """Delete a folder of files on any Beam filesystem; True if there was anything to delete.
+
+    Object stores (gs://) have no folders, only objects under a prefix, where deleting or testing the
+    folder's own name finds nothing: its files are matched and deleted, then the folder if it exists.
+    """
+    files = [m.path for m in FileSystems.match([FileSystems.join(folder, '*')])[0].metadata_list]
+    if files:
+        FileSystems.delete(files)
+    if FileSystems.exists(folder):
+        FileSystems.delete([folder])
+        return True
+    return bool(files)
+
+
 def _write(path: str, data: bytes) -> None:
     with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         handle.write(data)
@@ -45,8 +60,7 @@ class _Commit(beam.DoFn):
                                                   self._features, reject_files)
         _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
                manifest_schema.dumps(manifest))
-        if FileSystems.exists(temp_dir):
-            FileSystems.delete([temp_dir])
+        delete_folder(temp_dir)
         yield manifest
 
 

@@ -1,0 +1,135 @@
+"""The runner a job runs on: its family, the options that only make sense on it, and the local runner.
+
+Beam accepts any mix of runner options and finds a wrong one late: a Dataflow job without
+``--setup_file`` fails on its workers minutes after submission, ``--direct_num_workers`` is silently
+ignored on Flink, a portable job without ``--job_endpoint`` tries to download a job server. These
+checks run before any pipeline is built, so the job reports them as a usage error (exit 2).
+
+Beam 2.77's DirectRunner first tries the Prism runner, which it downloads from GitHub; offline it
+falls back to the FnApiRunner after the download fails (and would wait on a network that drops
+packets). A local run here always uses the FnApiRunner, which honours ``--direct_running_mode`` and
+``--direct_num_workers`` and is what the DirectRunner runs this batch pipeline on anyway; Prism stays
+available as ``--runner=PrismRunner``.
+"""
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import (GoogleCloudOptions, PortableOptions, SetupOptions,
+                                                  StandardOptions, WorkerOptions)
+
+LOCAL, DATAFLOW, PORTABLE = 'local', 'dataflow', 'portable'
+_FAMILIES = {
+    'direct': LOCAL, 'switchingdirect': LOCAL, 'bundlebaseddirect': LOCAL, 'fnapi': LOCAL,
+    'prism': LOCAL, 'testdirect': LOCAL,
+    'dataflow': DATAFLOW, 'testdataflow': DATAFLOW,
+    'portable': PORTABLE, 'flink': PORTABLE, 'spark': PORTABLE,
+}
+_DIRECT = ('direct', 'switchingdirect')
+_NEEDS_CONFIG = ('EXTERNAL', 'PROCESS')
+
+
+def runner_name(options) -> str:
+    """--runner as given (a name, a dotted path, or a runner object's class name)."""
+    runner = options.view_as(StandardOptions).runner or StandardOptions.DEFAULT_RUNNER
+    return runner if isinstance(runner, str) else type(runner).__name__
+
+
+def _runner_key(options) -> str:
+    """'flink' for FlinkRunner, flink, apache_beam.runners...FlinkRunner (as Beam resolves names)."""
+    key = runner_name(options).rsplit('.', 1)[-1].lower()
+    return key[:-len('runner')] if key.endswith('runner') else key
+
+
+def runner_family(options) -> str:
+    """'local', 'dataflow' or 'portable' (the PortableRunner, Flink, Spark); '' for others."""
+    return _FAMILIES.get(_runner_key(options), '')
+
+
+def _set_by_user(options) -> set:
+    return set(options.get_all_options(drop_default=True))
+
+
+def _is_local_path(path: str) -> bool:
+    return FileSystems.get_scheme(path) in (None, 'file')
+
+
+def _common_problem(options, explicit) -> str:
+    environment = options.view_as(PortableOptions)
+    kind = (environment.environment_type or '').upper()
+    if kind in _NEEDS_CONFIG and not environment.environment_config:
+        return ('--environment_type=%s needs --environment_config (%s)'
+                % (kind, 'the worker pool address, e.g. localhost:50000' if kind == 'EXTERNAL'
+                   else 'the worker boot command as JSON'))
+    if runner_family(options) != LOCAL:
+        direct = sorted(explicit & {'direct_num_workers', 'direct_running_mode'})
+        if direct:
+            return ('--%s only applies to the DirectRunner, not --runner=%s (set parallelism on '
+                    'the runner: --max_num_workers on Dataflow, --parallelism on Flink)'
+                    % (direct[0], runner_name(options)))
+    return ''
+
+
+def _dataflow_problem(options, data_paths: dict) -> str:
+    cloud = options.view_as(GoogleCloudOptions)
+    setup = options.view_as(SetupOptions)
+    for name in ('project', 'region', 'temp_location'):
+        if not getattr(cloud, name):
+            return '--runner=DataflowRunner needs --%s' % name
+    for name in ('temp_location', 'staging_location'):
+        value = getattr(cloud, name)
+        if value and not value.startswith('gs://'):
+            return '--%s must be a gs:// path on Dataflow, got %s' % (name, value)
+    if not data_paths.get('vocab_file'):
+        return ('--runner=DataflowRunner needs --vocab_file (training a vocab reads the whole '
+                'input on the launching machine)')
+    for name, paths in sorted(data_paths.items()):
+        for path in paths if isinstance(paths, list) else [paths]:
+            if path and _is_local_path(path):
+                return ('--%s %s is a local path: Dataflow workers cannot read it (use gs://)'
+                        % (name, path))
+    if not (setup.setup_file or options.view_as(WorkerOptions).sdk_container_image):
+        return ('--runner=DataflowRunner needs --setup_file ./setup.py or --sdk_container_image '
+                '(the workers must have this project installed)')
+    return ''
+
+
+def _portable_problem(options, data_paths: dict) -> str:
+    endpoint = options.view_as(PortableOptions).job_endpoint
+    if not endpoint or endpoint == 'embed':
+        return ('--runner=%s needs --job_endpoint (the job server, e.g. localhost:8099 for the '
+                "Flink job server of deploy/flink); without it Beam downloads one" % runner_name(options))
+    if not data_paths.get('vocab_file'):
+        return ('--runner=%s needs --vocab_file (training a vocab reads the whole input on the '
+                'launching machine)' % runner_name(options))
+    return ''
+
+
+def runner_problem(options, data_paths: dict) -> str:
+    """The first runner-specific problem with ``options``, as one line, or ''.
+
+    ``data_paths`` maps option names to the data paths the workers read or write
+    (input globs, output_dir, vocab_file), to check they are reachable from the runner's workers.
+    """
+    problem = _common_problem(options, _set_by_user(options))
+    if problem:
+        return problem
+    family = runner_family(options)
+    if family == DATAFLOW:
+        return _dataflow_problem(options, data_paths)
+    if family == PORTABLE:
+        return _portable_problem(options, data_paths)
+    return ''
+
+
+def local_runner(options):
+    """The runner for a DirectRunner job (the default): Beam's FnApiRunner, never Prism (see above).
+
+    Returns None for any other runner: Beam creates it from ``--runner``.
+    """
+    if _runner_key(options) not in _DIRECT:
+        return None
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+    # Workers get the pipeline options through the provision info, as under the DirectRunner.
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    return fn_runner.FnApiRunner(provision_info=fn_runner.ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))

@@ -1,0 +1,110 @@
+"""Failures change nothing: retried elements give the same dataset, a failed or killed run leaves no
+manifest, and a re-run writes the full dataset, identical to a clean run."""
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import beam_jobs.build_pretraining_data as job
+from tests import fault_injection
+from tests.conftest import ROOT
+from tests.job_runs import DEMO, digests, job_args, portable_args, run_job
+
+# One dataset (one --max_seq_length): its stages carry the prefix 'Seq128.'.
+STAGES = {'Read', 'Clean', 'Convert', 'Filter', 'Deduplicate', 'SplitSentences', 'Segment', 'Tokenize',
+          'Seq128.CreateInstances', 'Seq128.Mask', 'Seq128.WriteShards', 'Seq128.Commit'}
+MARKER_TIMEOUT_S = 120
+
+
+def _inject(monkeypatch, inject) -> list:
+    """Make the job apply ``inject(pipeline)`` to its pipeline once built; return what it wrapped."""
+    wrapped = []
+    build = job.build_pipeline
+
+    def build_then_inject(pipeline, *args):
+        build(pipeline, *args)
+        wrapped.extend(inject(pipeline))
+
+    monkeypatch.setattr(job, 'build_pipeline', build_then_inject)
+    return wrapped
+
+
+def test_every_element_retried_on_the_workers_gives_the_same_dataset(
+        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch):
+    log_dir = tmp_path / 'attempts'
+    log_dir.mkdir()
+    wrapped = _inject(monkeypatch,
+                      lambda pipeline: fault_injection.retry_every_element(pipeline, str(log_dir)))
+    manifest = run_job(DEMO, tmp_path / 'out', real_vocab_path, *portable_args(*portable_services))
+
+    assert digests(tmp_path / 'out') == demo_digests
+    logs = list(log_dir.glob('attempts-*.txt'))
+    worker_pids = {int(log.stem.split('-')[1]) for log in logs}
+    assert worker_pids and os.getpid() not in worker_pids
+    retried = collections.Counter(label for log in logs for label in log.read_text().splitlines())
+    assert set(retried) <= set(wrapped)
+    assert STAGES <= {label.split('/')[0] for label in retried}, retried
+    assert retried['Read/ParseFiles/ParDo(_ParseFile)'] == len(manifest['options']['input_files'])
+    assert retried['Segment/ParDo(_Segment)'] == manifest['counts']['documents_kept']
+    assert retried['Seq128.Mask/ParDo(_Mask)/ParDo(_Mask)'] == manifest['counts']['instances']
+    assert retried['Seq128.WriteShards/WriteShard'] == 3 and retried['Seq128.Commit/Commit'] == 1
+
+
+def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_it(
+        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch, capsys):
+    output_dir = tmp_path / 'out'
+    wrapped = _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
+        pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
+    with pytest.raises(RuntimeError, match='injected failure after 1 elements'):
+        job.run(job_args(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services)))
+    assert wrapped == ['Seq128.WriteShards/WriteShard']
+    assert not (output_dir / 'manifest.json').exists()
+    assert list((output_dir / '.incomplete').glob('part-*'))
+
+    monkeypatch.undo()
+    capsys.readouterr()
+    run_job(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services))
+    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert digests(output_dir) == demo_digests
+
+
+def _start_frozen_job(point, marker, output_dir, vocab):
+    return subprocess.Popen(
+        [sys.executable, '-m', 'tests.killable_job', point, str(marker),
+         *job_args(DEMO, output_dir, vocab, '--num_shards', '4')],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_marker(process, marker) -> None:
+    deadline = time.monotonic() + MARKER_TIMEOUT_S
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, 'the job did not reach the kill point'
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize('point, committed_shards', [('shards_written', 0),
+                                                     ('first_shard_committed', 1)])
+def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
+        point, committed_shards, demo_digests, tmp_path, real_vocab_path, capsys):
+    output_dir = tmp_path / 'out'
+    marker = tmp_path / 'frozen'
+    process = _start_frozen_job(point, marker, output_dir, real_vocab_path)
+    try:
+        _wait_for_marker(process, marker)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not (output_dir / 'manifest.json').exists()
+    assert len(list(output_dir.glob('part-*-of-00004.tfrecord'))) == committed_shards
+    assert len(list((output_dir / '.incomplete').glob('part-*'))) == 4 - committed_shards
+
+    run_job(DEMO, output_dir, real_vocab_path)
+    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert digests(output_dir) == demo_digests
