@@ -4,9 +4,9 @@
         --vocab_file vocab.txt [Beam options such as --runner, --direct_num_workers]
 
 Reads, cleans, converts (OpenCC), splits sentences, segments words, tokenizes (WordPiece), builds
-NSP instances, masks whole words, and writes globally shuffled TFRecord shards with a manifest.
+NSP instances, masks whole words, and writes globally shuffled, balanced shards in each requested
+output format (TFRecord, Arrow, Parquet) with a manifest.
 """
-import functools
 import json
 import logging
 import sys
@@ -15,11 +15,11 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, UsageError, unknown_arguments, validate
-from schemas import bert_features
-from schemas.manifest import MANIFEST_NAME
+from beam_jobs.options import (PretrainingDataOptions, UsageError, output_formats, unknown_arguments,
+                               validate)
+from schemas.manifest import MANIFEST_NAME, format_layout
 from transforms.clean_documents import CleanDocuments
-from transforms.commit_dataset import REJECTS_DIR, CommitDataset
+from transforms.commit_dataset import DROPPED, REJECTS_DIR, SOURCE_TOKENS, CommitDataset
 from transforms.convert_chinese import ConvertChinese
 from transforms.count_stats import CountStats, SampleDropped, SumStats
 from transforms.create_instances import CreateInstances
@@ -29,8 +29,9 @@ from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.write_shards import WriteShards
-from wwm import tfrecord, vocab as vocab_lib
+from wwm import vocab as vocab_lib
 from wwm.document_files import read_documents
+from wwm.shard_writers import output_specs
 from wwm.text_cleaning import clean_text
 
 PROG = 'build_pretraining_data'
@@ -39,7 +40,8 @@ REJECT_SAMPLES = 20
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
                 'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
-                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size')
+                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size',
+                'tfrecord_compression')
 
 
 def _corpus_texts(files, convert: str):
@@ -82,7 +84,9 @@ def remove_previous_dataset(output_dir: str) -> None:
 def _document_stats(document):
     yield 'documents_kept', 1
     yield 'sentences', len(document.segments)
-    yield 'tokens', sum(len(ids) for ids, _ in document.segments)
+    tokens = sum(len(ids) for ids, _ in document.segments)
+    yield 'tokens', tokens
+    yield SOURCE_TOKENS + document.source, tokens
     yield 'unaligned_tokens', document.unaligned_tokens
 
 
@@ -108,25 +112,28 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     masked = instances | 'Mask' >> MaskInstances(
         job.masked_lm_prob, job.max_predictions_per_seq, job.mask_strategy == 'wwm', job.random_seed,
         vocab['[MASK]'], vocab_lib.replacement_ids(vocab))
-    encode = functools.partial(tfrecord.encode_bert_example, max_seq_length=job.max_seq_length,
-                               max_predictions_per_seq=job.max_predictions_per_seq)
-    shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed,
-                                                   'tfrecord', encode, tfrecord.frame_record)
+    # The masking mode of the instances reaching the writers: MaskInstances masks statically.
+    masking = 'static'
+    specs = output_specs(output_formats(job), job.tfrecord_compression, masking, job.max_seq_length,
+                         job.max_predictions_per_seq)
+    shards = masked | 'WriteShards' >> WriteShards(job.output_dir, job.num_shards, job.random_seed, specs)
 
     dropped = ((read.dropped, cleaned.dropped, tokenized.dropped) | 'AllDropped' >> beam.Flatten())
     counts = ((read.documents | 'CountRead' >> CountStats(lambda _: [('documents_read', 1)]),
                read.dropped | 'CountUnreadable' >> CountStats(lambda _: [('documents_read', 1)]),
-               dropped | 'CountDropped' >> CountStats(lambda d: [('dropped.' + d.reason, 1)]),
+               dropped | 'CountDropped' >> CountStats(lambda d: [(DROPPED + d.reason, 1)]),
                tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
                masked | 'CountInstances' >> CountStats(_instance_stats))
               | 'SumCounts' >> SumStats())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
+    options['output_format'] = output_formats(job)
     options['input_files'] = [name for _, name in files]
     vocab_info = {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
                   'sha256': vocab_lib.vocab_sha256(vocab_bytes)}
-    features = bert_features.describe(job.max_seq_length, job.max_predictions_per_seq)
-    _ = shards | 'Commit' >> CommitDataset(job.output_dir, options, vocab_info, vocab_bytes, features,
-                                           counts, dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES))
+    layouts = {spec.output_format: format_layout(*spec) for spec in specs}
+    _ = shards | 'Commit' >> CommitDataset(job.output_dir, options, vocab_info, vocab_bytes, masking,
+                                           layouts, counts,
+                                           dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES))
 
 
 def summary(manifest: dict) -> str:
@@ -137,8 +144,9 @@ def summary(manifest: dict) -> str:
     lines.append('sentences %d, tokens %d, instances %d, masked tokens %d' % (
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
         counts.get('masked_tokens', 0)))
-    lines.append('%d shards, %d records' % (len(manifest['shards']),
-                                            sum(s['records'] for s in manifest['shards'])))
+    for name, layout in manifest['formats'].items():
+        lines.append('%s: %d shards, %d records' % (name, len(layout['shards']),
+                                                    sum(s['records'] for s in layout['shards'])))
     return '\n'.join(lines)
 
 

@@ -9,6 +9,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from wwm.segmenters import SEGMENTERS
+from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS
 
 MASK_STRATEGIES = ('wwm', 'token')
 
@@ -52,7 +53,13 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--segmenter', default='jieba', help='One of: %s.' % ', '.join(SEGMENTERS))
         group.add_argument('--mask_strategy', default='wwm',
                            help='wwm: whole words of the segmentation; token: single tokens.')
-        group.add_argument('--num_shards', type=int, default=8)
+        group.add_argument('--num_shards', type=int, default=8,
+                           help='Files per output format, balanced to within one record.')
+        group.add_argument('--output_format', action='append', default=None,
+                           help='tfrecord, arrow or parquet (default tfrecord); repeat the option or '
+                                'separate formats with commas to write several from the same instances.')
+        group.add_argument('--tfrecord_compression', default='none',
+                           help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd).')
         group.add_argument('--bucket_size', type=int, default=1000,
                            help='Documents per bucket that random next-sentence segments are drawn '
                                 'from (bounds memory per worker).')
@@ -70,6 +77,27 @@ def unknown_arguments(argv) -> list:
             cls._add_argparse_args(parser)  # pylint: disable=protected-access
     _, unknown = parser.parse_known_args(argv)
     return [arg for arg in unknown if arg.startswith('-')]
+
+
+def output_formats(options) -> list:
+    """The requested output formats in OUTPUT_FORMATS order (default tfrecord)."""
+    given = [part.strip() for value in options.output_format or ['tfrecord']
+             for part in value.split(',') if part.strip()]
+    for name in given:
+        if name not in OUTPUT_FORMATS:
+            raise UsageError('unknown --output_format %r (choose from %s)'
+                             % (name, ', '.join(OUTPUT_FORMATS)))
+    return [name for name in OUTPUT_FORMATS if name in given]
+
+
+def _check_outputs(options) -> None:
+    formats = output_formats(options)
+    if options.tfrecord_compression not in TFRECORD_COMPRESSIONS:
+        raise UsageError('unknown --tfrecord_compression %r (choose from %s)'
+                         % (options.tfrecord_compression, ', '.join(TFRECORD_COMPRESSIONS)))
+    if options.tfrecord_compression != 'none' and 'tfrecord' not in formats:
+        raise UsageError('--tfrecord_compression %s needs --output_format tfrecord'
+                         % options.tfrecord_compression)
 
 
 def input_patterns(options) -> list:
@@ -143,6 +171,7 @@ def validate(options) -> list:
     if not options.output_dir:
         raise UsageError('--output_dir is required')
     _check_ranges(options)
+    _check_outputs(options)
     _check_convert(options.convert)
     if options.vocab_file and not FileSystems.exists(options.vocab_file):
         raise UsageError('--vocab_file %s does not exist' % options.vocab_file)

@@ -13,6 +13,18 @@ from transforms.write_shards import INCOMPLETE_DIR
 
 REJECTS_DIR = 'rejects'
 VOCAB_NAME = 'vocab.txt'
+# Count names with these prefixes go to their own sections of the manifest.
+DROPPED = 'dropped.'
+SOURCE_TOKENS = 'source_tokens.'
+
+
+def _split_counts(counts) -> tuple:
+    """(totals, documents dropped by reason, tokens by source) from the (name, value) counts."""
+    sections = {DROPPED: {}, SOURCE_TOKENS: {}, '': {}}
+    for name, value in counts:
+        prefix = next((p for p in (DROPPED, SOURCE_TOKENS) if name.startswith(p)), '')
+        sections[prefix][name[len(prefix):]] = value
+    return sections[''], sections[DROPPED], sections[SOURCE_TOKENS]
 
 
 def _write(path: str, data: bytes) -> None:
@@ -21,16 +33,17 @@ def _write(path: str, data: bytes) -> None:
 
 
 class _Commit(beam.DoFn):
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features):
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts):
         self._output_dir = output_dir
         self._options = options
         self._vocab_info = vocab_info
         self._vocab_bytes = vocab_bytes
-        self._features = features
+        self._masking = masking
+        self._layouts = layouts
 
     def process(self, _, shards, counts, dropped_samples):
         temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
-        for shard in shards:
+        for _, shard in shards:
             source = FileSystems.join(temp_dir, shard.file_name)
             if FileSystems.exists(source):
                 FileSystems.rename([source], [FileSystems.join(self._output_dir, shard.file_name)])
@@ -41,12 +54,12 @@ class _Commit(beam.DoFn):
             _write(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
             reject_files.append(name)
         _write(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
-        counts = dict(counts)
-        dropped = {name[len('dropped.'):]: value for name, value in counts.items()
-                   if name.startswith('dropped.')}
-        totals = {name: value for name, value in counts.items() if not name.startswith('dropped.')}
+        formats = {name: dict(layout, shards=[info for fmt, info in shards if fmt == name])
+                   for name, layout in self._layouts.items()}
+        totals, dropped, tokens_by_source = _split_counts(counts)
         manifest = manifest_schema.build_manifest(self._options, self._vocab_info, totals, dropped,
-                                                  shards, self._features, reject_files)
+                                                  tokens_by_source, self._masking, formats,
+                                                  reject_files)
         _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
                manifest_schema.dumps(manifest))
         if FileSystems.exists(temp_dir):
@@ -55,11 +68,15 @@ class _Commit(beam.DoFn):
 
 
 class CommitDataset(beam.PTransform):
-    """ShardInfo PCollection (+ counts and reject samples as side inputs) -> the manifest dict."""
+    """(output format, ShardInfo) PCollection (+ counts and reject samples as side inputs) -> manifest.
 
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features, counts, dropped_samples):
+    ``layouts`` maps each output format to what its readers need (schemas.manifest.format_layout).
+    """
+
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, counts,
+                 dropped_samples):
         super().__init__()
-        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, features)
+        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts)
         self._counts = counts
         self._dropped_samples = dropped_samples
 

@@ -10,7 +10,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import google_crc32c
 
-from schemas.bert_features import STATIC_MASKING_FEATURES
+from schemas.bert_features import DYNAMIC_MASKING_FEATURES, STATIC_MASKING_FEATURES
 
 _INT64_LIST = 3
 _FLOAT_LIST = 2
@@ -137,3 +137,17 @@ def encode_bert_example(instance, max_seq_length: int, max_predictions_per_seq: 
         'next_sentence_labels': [instance.next_sentence_label],
     }
     return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in STATIC_MASKING_FEATURES])
+
+
+def encode_dynamic_example(instance, max_seq_length: int) -> bytes:
+    """A dynamic-masking TrainingInstance as schemas.bert_features.DYNAMIC_MASKING_FEATURES."""
+    pad_seq = max_seq_length - len(instance.input_ids)
+    values = {
+        'input_ids': list(instance.input_ids) + [0] * pad_seq,
+        'input_mask': [1] * len(instance.input_ids) + [0] * pad_seq,
+        'segment_ids': list(instance.segment_ids) + [0] * pad_seq,
+        'word_ids': list(instance.word_ids) + [-1] * pad_seq,
+        'chinese_ref': list(instance.chinese_ref),
+        'next_sentence_labels': [instance.next_sentence_label],
+    }
+    return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in DYNAMIC_MASKING_FEATURES])
