@@ -76,13 +76,9 @@ class DigestingSink:
 class _TFRecordWriter:
     def __init__(self, spec: OutputSpec, sink):
         self._sink = sink
-        if spec.masking == 'static':
-            self._encode = functools.partial(tfrecord.encode_bert_example,
-                                             max_seq_length=spec.max_seq_length,
-                                             max_predictions_per_seq=spec.max_predictions_per_seq)
-        else:
-            self._encode = functools.partial(tfrecord.encode_dynamic_example,
-                                             max_seq_length=spec.max_seq_length)
+        self._encode = functools.partial(tfrecord.encode_instance, masking=spec.masking,
+                                         max_seq_length=spec.max_seq_length,
+                                         max_predictions_per_seq=spec.max_predictions_per_seq)
         # wbits 31: a gzip stream whose header has no name and mtime 0, so bytes are reproducible.
         self._gzip = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31) if spec.compression == 'gzip' else None
 
