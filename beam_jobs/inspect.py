@@ -44,7 +44,7 @@ def _sha256(path: str) -> str:
 def find_datasets(output_dir: str) -> list:
     """(name, folder) of each finished dataset: OUTPUT_DIR itself, else its sub-folders'."""
     if FileSystems.exists(FileSystems.join(output_dir, MANIFEST_NAME)):
-        return [('.', output_dir)]
+        return [(output_dir.rstrip('/').rsplit('/', 1)[-1] or output_dir, output_dir)]
     pattern = FileSystems.join(output_dir, '*', MANIFEST_NAME)
     manifests = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
     folders = [path[:-len(MANIFEST_NAME) - 1] for path in manifests]
