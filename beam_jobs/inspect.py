@@ -106,6 +106,17 @@ def _first_instances(folder: str, manifest: dict, count: int) -> list:
     return list(itertools.islice(instances, count))
 
 
+def _masking_line(stats: DatasetStats) -> str:
+    if stats.group_sizes:
+        groups = sum(stats.group_sizes.values())
+        tokens = sum(size * count for size, count in stats.group_sizes.items())
+        return 'whole-word groups %d, %.2f tokens each' % (groups, tokens / groups)
+    masked = sum(stats.masked.values()) or 1
+    return 'masked share %.3f ([MASK] %.3f, other token %.3f, kept %.3f)' % (
+        stats.masked_share(), stats.masked['mask'] / masked, stats.masked['replaced'] / masked,
+        stats.masked['kept'] / masked)
+
+
 def _print_dataset(name: str, manifest: dict, stats: DatasetStats, problems: list) -> None:
     print('== dataset %s: masking %s, strategy %s, max_seq_length %d' % (
         name, manifest['masking'], manifest['options'].get('mask_strategy'),
@@ -117,8 +128,8 @@ def _print_dataset(name: str, manifest: dict, stats: DatasetStats, problems: lis
         print('%s: %d shards, records per shard %s' % (
             output_format, len(layout['shards']), [s['records'] for s in layout['shards']]))
     if stats.instances:
-        print('average tokens per instance %.1f, masked share %.3f, next-sentence label 1 in %.3f' % (
-            stats.tokens / stats.instances, stats.masked_share(), stats.positive_labels / stats.instances))
+        print('average tokens per instance %.1f, next-sentence label 1 in %.3f, %s' % (
+            stats.tokens / stats.instances, stats.positive_labels / stats.instances, _masking_line(stats)))
     print('shards: %d verified, %d problem(s)' % (
         sum(len(layout['shards']) for layout in manifest['formats'].values()), len(problems)))
 
