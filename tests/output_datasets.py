@@ -26,10 +26,10 @@ def news_corpus(path, documents=80):
     return path
 
 
-def build_static_dataset(tmp_dir, vocab_path, *extra, num_shards=4):
+def build_static_dataset(tmp_dir, vocab_path, *extra, num_shards=4, documents=80):
     """The job on real news text, every output format, GZIP TFRecord; returns (dir, manifest)."""
     output_dir = tmp_dir / 'static'
-    corpus = news_corpus(tmp_dir / 'news.txt')
+    corpus = news_corpus(tmp_dir / 'news.txt', documents)
     args = ['--input', str(corpus), '--output_dir', str(output_dir), '--vocab_file', str(vocab_path),
             '--dupe_factor', '1', '--num_shards', str(num_shards), '--tfrecord_compression', 'gzip']
     args += ['--output_format=%s' % name for name in ALL_FORMATS]
