@@ -25,7 +25,9 @@ setup(
         'pyyaml>=6',
     ],
     extras_require={
-        'test': ['pytest>=8', 'transformers>=4.40,<5'],
+        'test': ['pytest>=8', 'transformers>=4.40,<5', 'datasets>=4,<6'],
+        # TensorFlow only to test the tf.data recipe; 2.21 shares apache-beam's protobuf and numpy.
+        'tf': ['tensorflow-cpu>=2.21,<2.22'],
         'gcp': ['apache-beam[gcp]==%s' % BEAM_VERSION],
     },
     entry_points={
