@@ -53,23 +53,28 @@ class _WriteShard(beam.DoFn):
 
     def process(self, shard_records, layout):
         index, records = shard_records
+        ordered = sorted_records(r for r in records if r is not None)
+        instances = (TrainingInstance(*pickle.loads(payload))
+                     for _, payload in own_records(ordered, layout, index))
+        for spec, info in zip(self._specs, self._write_files(index, instances)):
+            yield spec.output_format, info
+
+    def _write_files(self, index: int, instances) -> list:
+        """Every instance to one file per spec, in one pass; a ShardInfo per file."""
         names = [shard_name(index, self._num_shards, spec.extension) for spec in self._specs]
         handles = [FileSystems.create(FileSystems.join(self._temp_dir, name),
                                       compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
         sinks = [DigestingSink(handle) for handle in handles]
         writers = [open_writer(spec, sink) for spec, sink in zip(self._specs, sinks)]
         count = 0
-        ordered = sorted_records(r for r in records if r is not None)
-        for _, payload in own_records(ordered, layout, index):
-            instance = TrainingInstance(*pickle.loads(payload))
+        for instance in instances:
             for writer in writers:
                 writer.write(instance)
             count += 1
         for writer, handle in zip(writers, handles):
             writer.close()
             handle.close()
-        for spec, name, sink in zip(self._specs, names, sinks):
-            yield spec.output_format, ShardInfo(name, count, sink.num_bytes, sink.hexdigest())
+        return [ShardInfo(name, count, sink.num_bytes, sink.hexdigest()) for name, sink in zip(names, sinks)]
 
 
 class WriteShards(beam.PTransform):
