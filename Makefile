@@ -18,7 +18,7 @@ setup: $(PY)
 
 setup-test: $(PY)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test,tf]"
 
 demo: setup
 	$(PY) -m beam_jobs.build_pretraining_data --input 'examples/demo_corpus/*' \

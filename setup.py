@@ -32,7 +32,9 @@ setup(
         'datasketch>=2,<3',
     ],
     extras_require={
-        'test': ['pytest>=8', 'transformers>=4.40,<5'],
+        'test': ['pytest>=8', 'transformers>=4.40,<5', 'datasets>=4,<6'],
+        # TensorFlow only to test the tf.data recipe; 2.21 shares apache-beam's protobuf and numpy.
+        'tf': ['tensorflow-cpu>=2.21,<2.22'],
     },
     entry_points={
         'console_scripts': [

@@ -5,8 +5,9 @@
 
 Reads, cleans, converts (OpenCC), filters, removes duplicates, splits sentences, segments words,
 tokenizes (WordPiece), builds instances (NSP, SOP or packed sentences), masks them (or marks their
-words for dynamic masking), and writes globally shuffled TFRecord shards with a manifest: one dataset
-per --max_seq_length, all sharing the steps up to tokenization.
+words for dynamic masking), and writes globally shuffled, balanced shards in each requested output format
+(TFRecord, Arrow, Parquet) with a manifest: one dataset per --max_seq_length, all sharing the steps
+up to tokenization.
 """
 import functools
 import hashlib
@@ -19,11 +20,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
-                               filter_thresholds, near_duplicate_params, parse_ngram_probs,
-                               unknown_arguments, validate)
+                               filter_thresholds, near_duplicate_params, output_formats,
+                               parse_ngram_probs, unknown_arguments, validate)
 from beam_jobs.runner_options import local_runner
-from schemas import bert_features
-from schemas.manifest import MANIFEST_NAME
+from schemas.manifest import MANIFEST_NAME, format_layout
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import REJECTS_DIR, CommitDataset, delete_folder
 from transforms.convert_chinese import ConvertChinese
@@ -39,10 +39,11 @@ from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources
 from transforms.write_shards import INCOMPLETE_DIR, WriteShards
-from wwm import tfrecord, vocab as vocab_lib
+from wwm import vocab as vocab_lib
 from wwm.document_files import read_documents
 from wwm.masking import MaskingConfig
 from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
+from wwm.shard_writers import output_specs
 from wwm.text_cleaning import clean_text
 from wwm.word_boundaries import chinese_char_ids
 
@@ -59,7 +60,7 @@ OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', '
                 'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
                 'min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
                 'max_duplicate_ngram_fraction', 'dedup_exact', 'dedup_near', 'near_dup_threshold',
-                'minhash_num_perm', 'lsh_bands', 'lsh_rows', 'shingle_size')
+                'minhash_num_perm', 'lsh_bands', 'lsh_rows', 'shingle_size', 'tfrecord_compression')
 
 
 def _corpus_texts(files, job):
@@ -143,7 +144,7 @@ def _text_out_stats(document):
 def _document_stats(document):
     yield from per_source(document.source, 'documents_kept', 1)
     yield 'sentences', len(document.segments)
-    yield 'tokens', sum(len(ids) for ids, _ in document.segments)
+    yield from per_source(document.source, 'tokens', sum(len(ids) for ids, _ in document.segments))
     yield 'unaligned_tokens', document.unaligned_tokens
 
 
@@ -175,13 +176,6 @@ def _finish_instances(instances, job, plan, vocab, vocab_bytes, label):
     return masked.instances, masked.stats
 
 
-def _encoder(job, plan):
-    if job.masking == 'dynamic':
-        return functools.partial(tfrecord.encode_dynamic_example, max_seq_length=plan.max_seq_length)
-    return functools.partial(tfrecord.encode_bert_example, max_seq_length=plan.max_seq_length,
-                             max_predictions_per_seq=plan.max_predictions_per_seq)
-
-
 def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> None:
     """Instances, masks, shards and manifest of one --max_seq_length.
 
@@ -193,18 +187,19 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
         job.sentence_pair, job.cross_document, plan.max_seq_length, job.short_seq_prob, job.dupe_factor,
         job.random_seed, vocab['[CLS]'], vocab['[SEP]']))
     finished, mask_stats = _finish_instances(instances, job, plan, vocab, vocab_bytes, label)
-    shards = finished | label + 'WriteShards' >> WriteShards(
-        plan.output_dir, job.num_shards, job.random_seed, 'tfrecord', _encoder(job, plan),
-        tfrecord.frame_record)
+    specs = output_specs(output_formats(job), job.tfrecord_compression, job.masking,
+                         plan.max_seq_length, plan.max_predictions_per_seq)
+    shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, job.num_shards,
+                                                             job.random_seed, specs)
     counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
         functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
     if mask_stats is not None:
         counts += (mask_stats | label + 'CountMasks' >> CountStats(dict.items),)
     options = dict(shared['options'], max_seq_length=plan.max_seq_length,
                    max_predictions_per_seq=plan.max_predictions_per_seq)
-    features = bert_features.describe(plan.max_seq_length, plan.max_predictions_per_seq, job.masking)
+    layouts = {spec.output_format: format_layout(*spec) for spec in specs}
     _ = shards | label + 'Commit' >> CommitDataset(
-        plan.output_dir, options, shared['vocab'], vocab_bytes, features,
+        plan.output_dir, options, shared['vocab'], vocab_bytes, job.masking, layouts,
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
 
 
@@ -242,6 +237,7 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     dropped = (tuple([read.dropped] + text_dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
+    options['output_format'] = output_formats(job)
     options['input_files'] = [f.name for f in files]
     options['input_weights'] = {f.name: f.weight for f in files if f.weight != 1}
     options['similar_words_sha256'] = similar_words_digest
@@ -272,8 +268,9 @@ def summary(manifest: dict) -> str:
     if 'similar_word_replacements' in counts:
         lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
             counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
-    lines.append('%d shards, %d records' % (len(manifest['shards']),
-                                            sum(s['records'] for s in manifest['shards'])))
+    for name, layout in manifest['formats'].items():
+        lines.append('%s: %d shards, %d records' % (name, len(layout['shards']),
+                                                    sum(s['records'] for s in layout['shards'])))
     return '\n'.join(lines)
 
 

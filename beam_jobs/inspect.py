@@ -1,108 +1,174 @@
-"""Verify a dataset against its manifest and show what it holds.
+"""Verify datasets against their manifests and show what they hold.
 
-    python -m beam_jobs.inspect OUTPUT_DIR [--examples N]
+    python -m beam_jobs.inspect OUTPUT_DIR [--examples N] [--report FILE.html]
 
-Checks every shard's record count and sha256, prints the manifest's counts, and decodes N examples
-to text with the masked positions visible.
+OUTPUT_DIR is a dataset (it holds manifest.json) or holds datasets one folder down (seq128/,
+seq512/). For every output format, each shard's sha256 and record count are checked against the
+manifest; counts and statistics are printed and N examples decoded to text, masked positions shown
+as [written→original] (static masking) or tokens grouped into whole words (dynamic masking).
+Exit status: 0 when everything verifies, 1 when a shard does not, 2 when there is no dataset.
 """
 import argparse
 import hashlib
-import io
+import itertools
 import json
 import sys
+import zlib
 
-from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
-from schemas.manifest import MANIFEST_NAME
+from schemas.manifest import MANIFEST_NAME, tokens_by_source
 from transforms.commit_dataset import VOCAB_NAME
-from wwm import tfrecord
+from wwm import html_report
+from wwm.dataset_stats import DatasetStats
+from wwm.shard_readers import read_instances
 from wwm.vocab import parse_vocab
+
+_CHUNK = 1 << 20
+_DAMAGED = (ValueError, OSError, EOFError, zlib.error)
 
 
 def _read(path: str) -> bytes:
-    with FileSystems.open(path) as handle:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         return handle.read()
 
 
-def verify(output_dir: str, manifest: dict) -> list:
-    """Problems found (empty when every shard matches the manifest)."""
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def find_datasets(output_dir: str) -> list:
+    """(name, folder) of each finished dataset: OUTPUT_DIR itself, else its sub-folders'."""
+    if FileSystems.exists(FileSystems.join(output_dir, MANIFEST_NAME)):
+        return [(output_dir.rstrip('/').rsplit('/', 1)[-1] or output_dir, output_dir)]
+    pattern = FileSystems.join(output_dir, '*', MANIFEST_NAME)
+    manifests = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    folders = [path[:-len(MANIFEST_NAME) - 1] for path in manifests]
+    return [(folder.rsplit('/', 1)[-1], folder) for folder in folders]
+
+
+def _check_shard(folder: str, output_format: str, shard: dict, on_instance) -> list:
+    path = FileSystems.join(folder, shard['file_name'])
+    if not FileSystems.exists(path):
+        return ['%s is missing' % shard['file_name']]
     problems = []
-    for shard in manifest['shards']:
-        path = FileSystems.join(output_dir, shard['file_name'])
-        if not FileSystems.exists(path):
-            problems.append('%s is missing' % shard['file_name'])
-            continue
-        data = _read(path)
-        if hashlib.sha256(data).hexdigest() != shard['sha256']:
-            problems.append('%s: sha256 differs from the manifest' % shard['file_name'])
-        try:
-            records = sum(1 for _ in tfrecord.read_records(io.BytesIO(data)))
-        except ValueError as error:
-            problems.append('%s: %s' % (shard['file_name'], error))
-            continue
-        if records != shard['records']:
-            problems.append('%s: %d records, manifest says %d' % (shard['file_name'], records,
-                                                                 shard['records']))
+    if _sha256(path) != shard['sha256']:
+        problems.append('%s: sha256 differs from the manifest' % shard['file_name'])
+    records = 0
+    try:
+        for instance in read_instances(path, output_format):
+            on_instance(instance)
+            records += 1
+    except _DAMAGED as error:
+        return problems + ['%s: unreadable after %d records (%s)' % (shard['file_name'], records, error)]
+    if records != shard['records']:
+        problems.append('%s: %d records, manifest says %d' % (shard['file_name'], records,
+                                                             shard['records']))
     return problems
 
 
-def decode(example: dict, id_to_token: dict) -> str:
-    """Tokens of an example up to its padding, masked positions shown as they were written."""
-    length = sum(example['input_mask'])
-    tokens = [id_to_token.get(i, '[%d]' % i) for i in example['input_ids'][:length]]
-    return ' '.join(tokens)
+def verify(folder: str, manifest: dict, stats: DatasetStats) -> list:
+    """Problems found in every format's shards (empty when all match); stats from the first format."""
+    problems = []
+    for number, (output_format, layout) in enumerate(manifest['formats'].items()):
+        on_instance = stats.add if number == 0 else (lambda _: None)
+        for shard in layout['shards']:
+            problems += _check_shard(folder, output_format, shard, on_instance)
+    return problems
 
 
-def answers(example: dict, id_to_token: dict) -> str:
-    weights = example['masked_lm_weights']
-    pairs = ['%d:%s' % (pos, id_to_token.get(tid, tid))
-             for pos, tid, w in zip(example['masked_lm_positions'], example['masked_lm_ids'], weights) if w]
-    return ' '.join(pairs)
+def _token(id_to_token: dict, token_id: int) -> str:
+    return id_to_token.get(token_id, '[%d]' % token_id)
 
 
-def first_examples(output_dir: str, manifest: dict, count: int) -> list:
-    examples = []
-    for shard in manifest['shards']:
-        if len(examples) >= count:
-            break
-        with FileSystems.open(FileSystems.join(output_dir, shard['file_name'])) as handle:
-            for record in tfrecord.read_records(handle):
-                examples.append(tfrecord.decode_example(record))
-                if len(examples) >= count:
-                    break
-    return examples
+def describe_example(instance, id_to_token: dict) -> list:
+    """Lines showing an instance as text: masks as [written→original], or whole-word groups."""
+    tokens = [_token(id_to_token, i) for i in instance.input_ids]
+    if instance.word_ids:
+        words = [''.join(tokens[p] for p, _ in group)
+                 for _, group in itertools.groupby(enumerate(instance.word_ids), key=lambda x: x[1])]
+        refs = ' '.join('%d:%s' % (p, tokens[p]) for p in instance.chinese_ref)
+        return ['  words:       ' + ' | '.join(words), '  chinese_ref: ' + (refs or '(none)')]
+    for position, original in zip(instance.masked_lm_positions, instance.masked_lm_ids):
+        written = 'MASK' if tokens[position] == '[MASK]' else tokens[position]
+        tokens[position] = '[%s→%s]' % (written, _token(id_to_token, original))
+    return ['  tokens: ' + ' '.join(tokens)]
+
+
+def _first_instances(folder: str, manifest: dict, count: int) -> list:
+    output_format, layout = next(iter(manifest['formats'].items()))
+    paths = (FileSystems.join(folder, shard['file_name']) for shard in layout['shards'])
+    instances = itertools.chain.from_iterable(read_instances(path, output_format) for path in paths)
+    return list(itertools.islice(instances, count))
+
+
+def _masking_line(stats: DatasetStats) -> str:
+    if stats.group_sizes:
+        groups = sum(stats.group_sizes.values())
+        tokens = sum(size * count for size, count in stats.group_sizes.items())
+        return 'whole-word groups %d, %.2f tokens each' % (groups, tokens / groups)
+    masked = sum(stats.masked.values()) or 1
+    return 'masked share %.3f ([MASK] %.3f, other token %.3f, kept %.3f)' % (
+        stats.masked_share(), stats.masked['mask'] / masked, stats.masked['replaced'] / masked,
+        stats.masked['kept'] / masked)
+
+
+def _print_dataset(name: str, manifest: dict, stats: DatasetStats, problems: list) -> None:
+    print('== dataset %s: masking %s, strategy %s, max_seq_length %d' % (
+        name, manifest['masking'], manifest['options'].get('mask_strategy'),
+        manifest['options']['max_seq_length']))
+    print('counts:', json.dumps(manifest['counts'], ensure_ascii=False))
+    print('dropped:', json.dumps(manifest['dropped'], ensure_ascii=False))
+    print('tokens by source:', json.dumps(tokens_by_source(manifest), ensure_ascii=False))
+    for output_format, layout in manifest['formats'].items():
+        print('%s: %d shards, records per shard %s' % (
+            output_format, len(layout['shards']), [s['records'] for s in layout['shards']]))
+    if stats.instances:
+        print('average tokens per instance %.1f, next-sentence label 1 in %.3f, %s' % (
+            stats.tokens / stats.instances, stats.positive_labels / stats.instances, _masking_line(stats)))
+    print('shards: %d verified, %d problem(s)' % (
+        sum(len(layout['shards']) for layout in manifest['formats'].values()), len(problems)))
+
+
+def inspect_dataset(name: str, folder: str, examples: int) -> html_report.DatasetReport:
+    manifest = json.loads(_read(FileSystems.join(folder, MANIFEST_NAME)))
+    vocab = parse_vocab(_read(FileSystems.join(folder, VOCAB_NAME)))
+    stats = DatasetStats(vocab['[MASK]'])
+    problems = verify(folder, manifest, stats)
+    for problem in problems:
+        print('inspect: %s: %s' % (name, problem), file=sys.stderr)
+    _print_dataset(name, manifest, stats, problems)
+    id_to_token = {i: token for token, i in vocab.items()}
+    if not problems:
+        for number, instance in enumerate(_first_instances(folder, manifest, examples), 1):
+            print('\nexample %d (next sentence label %d)' % (number, instance.next_sentence_label))
+            print('\n'.join(describe_example(instance, id_to_token)))
+    print()
+    return html_report.DatasetReport(name, manifest, stats, problems)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='inspect', description=__doc__.split('\n')[0])
     parser.add_argument('output_dir')
     parser.add_argument('--examples', type=int, default=2, help='how many examples to decode')
+    parser.add_argument('--report', help='write a self-contained HTML page with plots here')
     args = parser.parse_args(argv)
-    manifest_path = FileSystems.join(args.output_dir, MANIFEST_NAME)
-    if not FileSystems.exists(manifest_path):
+    datasets = find_datasets(args.output_dir)
+    if not datasets:
         print('inspect: error: %s has no %s (not a finished dataset)' % (args.output_dir, MANIFEST_NAME),
               file=sys.stderr)
         return 2
-    manifest = json.loads(_read(manifest_path))
-    problems = verify(args.output_dir, manifest)
-    for problem in problems:
-        print('inspect: %s' % problem, file=sys.stderr)
-    counts = manifest['counts']
-    print('counts:', json.dumps(counts, ensure_ascii=False))
-    print('dropped:', json.dumps(manifest['dropped'], ensure_ascii=False))
-    if counts.get('instances'):
-        print('average tokens per instance %.1f, masked share %.3f, random next %.3f' % (
-            counts['instance_tokens'] / counts['instances'],
-            counts['masked_tokens'] / counts['instance_tokens'],
-            counts['random_next_instances'] / counts['instances']))
-    print('shards: %d verified, %d problem(s)' % (len(manifest['shards']), len(problems)))
-    vocab = parse_vocab(_read(FileSystems.join(args.output_dir, VOCAB_NAME)))
-    id_to_token = {i: token for token, i in vocab.items()}
-    for number, example in enumerate(first_examples(args.output_dir, manifest, args.examples), 1):
-        print('\nexample %d (next sentence random: %s)' % (number, bool(example['next_sentence_labels'][0])))
-        print('  tokens: ', decode(example, id_to_token))
-        print('  masked: ', answers(example, id_to_token))
-    return 1 if problems else 0
+    reports = [inspect_dataset(name, folder, args.examples) for name, folder in datasets]
+    if args.report:
+        page = html_report.render('Pretraining data in %s' % args.output_dir, reports)
+        with open(args.report, 'w', encoding='utf-8') as handle:
+            handle.write(page)
+        print('report written to %s' % args.report)
+    return 1 if any(report.problems for report in reports) else 0
 
 
 if __name__ == '__main__':

@@ -22,6 +22,7 @@ from wwm.filters import FilterThresholds
 from wwm.segmenters import SEGMENTERS
 from wwm.text_cleaning import URL_POLICIES, CleaningOptions
 from wwm.sources import SourceEntry, parse_sources
+from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS
 
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
@@ -91,7 +92,13 @@ class PretrainingDataOptions(PipelineOptions):
                                 '0.4,0.3,0.2,0.1).')
         group.add_argument('--similar_words', default=None,
                            help='mac: table of similar words, "word<TAB>similar1 similar2 ..." per line.')
-        group.add_argument('--num_shards', type=int, default=8)
+        group.add_argument('--num_shards', type=int, default=8,
+                           help='Files per output format, balanced to within one record.')
+        group.add_argument('--output_format', action='append', default=None,
+                           help='tfrecord, arrow or parquet (default tfrecord); repeat the option or '
+                                'separate formats with commas to write several from the same instances.')
+        group.add_argument('--tfrecord_compression', default='none',
+                           help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd).')
         group.add_argument('--bucket_size', type=int, default=1000,
                            help='Documents per bucket that random next-sentence segments are drawn '
                                 'from (bounds memory per worker).')
@@ -160,6 +167,27 @@ def unknown_arguments(argv) -> list:
             cls._add_argparse_args(parser)  # pylint: disable=protected-access
     _, unknown = parser.parse_known_args(argv)
     return [arg for arg in unknown if arg.startswith('-')]
+
+
+def output_formats(options) -> list:
+    """The requested output formats in OUTPUT_FORMATS order (default tfrecord)."""
+    given = [part.strip() for value in options.output_format or ['tfrecord']
+             for part in value.split(',') if part.strip()]
+    for name in given:
+        if name not in OUTPUT_FORMATS:
+            raise UsageError('unknown --output_format %r (choose from %s)'
+                             % (name, ', '.join(OUTPUT_FORMATS)))
+    return [name for name in OUTPUT_FORMATS if name in given]
+
+
+def _check_outputs(options) -> None:
+    formats = output_formats(options)
+    if options.tfrecord_compression not in TFRECORD_COMPRESSIONS:
+        raise UsageError('unknown --tfrecord_compression %r (choose from %s)'
+                         % (options.tfrecord_compression, ', '.join(TFRECORD_COMPRESSIONS)))
+    if options.tfrecord_compression != 'none' and 'tfrecord' not in formats:
+        raise UsageError('--tfrecord_compression %s needs --output_format tfrecord'
+                         % options.tfrecord_compression)
 
 
 def input_patterns(options) -> list:
@@ -410,6 +438,7 @@ def validate(options) -> list:
     _check_lengths(plans)
     _check_masking(options)
     _check_cleaning(options)
+    _check_outputs(options)
     for name in ('vocab_file', 'similar_words'):
         path = getattr(options, name)
         if path and not FileSystems.exists(path):

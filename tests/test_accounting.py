@@ -117,7 +117,7 @@ def test_rejects_name_source_position_and_cause(dataset):
 def _output_token_ids(output_dir, manifest) -> set:
     """Every token id of the output, masked positions restored to their original ids."""
     seen = set()
-    for shard in manifest['shards']:
+    for shard in manifest['formats']['tfrecord']['shards']:
         for record in read_tfrecord_file(str(output_dir / shard['file_name'])):
             example = parse_example(record)
             ids = list(example['input_ids'][1])

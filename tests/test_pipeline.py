@@ -36,7 +36,7 @@ def test_shards_parse_with_the_bert_feature_spec(demo_dataset):
     output_dir, manifest = demo_dataset
     lengths = feature_lengths(128, 20)
     total = 0
-    for shard in manifest['shards']:
+    for shard in manifest['formats']['tfrecord']['shards']:
         records = read_tfrecord_file(str(output_dir / shard['file_name']))
         assert len(records) == shard['records']
         for record in records:
@@ -67,10 +67,10 @@ def test_manifest_accounts_for_every_document(demo_dataset):
     assert counts['documents_read'] == 47
     assert counts['documents_read'] == counts['documents_kept'] + sum(manifest['dropped'].values())
     assert counts['masked_tokens'] > 0.12 * counts['instance_tokens']
-    assert len(manifest['shards']) == 3
+    assert len(manifest['formats']['tfrecord']['shards']) == 3
     assert (output_dir / 'vocab.txt').read_bytes() == shared_file('vocab/vocab.txt').read_bytes()
     assert manifest['vocab']['sha256'] == hashlib.sha256((output_dir / 'vocab.txt').read_bytes()).hexdigest()
-    for shard in manifest['shards']:
+    for shard in manifest['formats']['tfrecord']['shards']:
         assert hashlib.sha256((output_dir / shard['file_name']).read_bytes()).hexdigest() == shard['sha256']
     assert not (output_dir / '.incomplete').exists()
 
@@ -80,7 +80,7 @@ def test_traditional_text_is_converted_to_simplified(demo_dataset, real_vocab):
     traditional = {real_vocab[c] for c in '臺灣網經濟資訊發學' if c in real_vocab}
     simplified = {real_vocab[c] for c in '台湾网经济资讯发学'}
     seen = set()
-    for shard in manifest['shards']:
+    for shard in manifest['formats']['tfrecord']['shards']:
         for record in read_tfrecord_file(str(output_dir / shard['file_name'])):
             example = parse_example(record)
             seen.update(example['input_ids'][1])
@@ -129,7 +129,7 @@ def test_real_corpus_masking_statistics(tmp_path, real_vocab_path):
     corpus.write_text('\n\n'.join(line.split('\t', 1)[1] for line in lines if '\t' in line), encoding='utf-8')
     manifest = _run(tmp_path / 'news', '--vocab_file', str(real_vocab_path), corpus=str(corpus))
     masked = kept = total = 0
-    for shard in manifest['shards']:
+    for shard in manifest['formats']['tfrecord']['shards']:
         for record in read_tfrecord_file(str(tmp_path / 'news' / shard['file_name'])):
             example = parse_example(record)
             ids = example['input_ids'][1]

@@ -13,8 +13,6 @@ from transforms.write_shards import INCOMPLETE_DIR
 
 REJECTS_DIR = 'rejects'
 VOCAB_NAME = 'vocab.txt'
-
-
 def delete_folder(folder: str) -> bool:
     """Delete a folder of files on any Beam filesystem; True if there was anything to delete.
 
@@ -36,16 +34,17 @@ def _write(path: str, data: bytes) -> None:
 
 
 class _Commit(beam.DoFn):
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features):
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts):
         self._output_dir = output_dir
         self._options = options
         self._vocab_info = vocab_info
         self._vocab_bytes = vocab_bytes
-        self._features = features
+        self._masking = masking
+        self._layouts = layouts
 
     def process(self, _, shards, counts, dropped_samples):
         temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
-        for shard in shards:
+        for _, shard in shards:
             source = FileSystems.join(temp_dir, shard.file_name)
             if FileSystems.exists(source):
                 FileSystems.rename([source], [FileSystems.join(self._output_dir, shard.file_name)])
@@ -56,8 +55,10 @@ class _Commit(beam.DoFn):
             _write(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
             reject_files.append(name)
         _write(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
-        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts, shards,
-                                                  self._features, reject_files)
+        formats = {name: dict(layout, shards=[info for fmt, info in shards if fmt == name])
+                   for name, layout in self._layouts.items()}
+        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts,
+                                                  self._masking, formats, reject_files)
         _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
                manifest_schema.dumps(manifest))
         delete_folder(temp_dir)
@@ -65,11 +66,15 @@ class _Commit(beam.DoFn):
 
 
 class CommitDataset(beam.PTransform):
-    """ShardInfo PCollection (+ counts and reject samples as side inputs) -> the manifest dict."""
+    """(output format, ShardInfo) PCollection (+ counts and reject samples as side inputs) -> manifest.
 
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, features, counts, dropped_samples):
+    ``layouts`` maps each output format to what its readers need (schemas.manifest.format_layout).
+    """
+
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, counts,
+                 dropped_samples):
         super().__init__()
-        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, features)
+        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts)
         self._counts = counts
         self._dropped_samples = dropped_samples
 

@@ -1,17 +1,22 @@
-"""Globally shuffled, reproducible shards.
+"""Globally shuffled, exactly balanced, reproducible shards, in every output format at once.
 
-Every record gets a seeded hash of its InstanceKey; the hash picks the shard and orders the records
-inside it. The order is thus a function of the input, options and seed alone, not of the runner or
-worker count. Shards are written under ``.incomplete/`` and moved into place by commit_dataset.
+Every record gets a seeded hash of its InstanceKey; the global order is (hash, key), a function of
+the input, options and seed alone, not of the runner or worker count. Shard s holds a contiguous
+range of that order and shard sizes differ by at most one record (wwm/balanced_shards.py says how,
+without any stage holding the corpus). Each shard's records are sorted once (spilling to disk past a
+memory bound) and written to one file per output format, so the formats hold the same instances in
+the same order. Files go under ``.incomplete/`` and are moved into place by commit_dataset.
 """
-import hashlib
+import pickle
 
 import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
-from schemas.records import ShardInfo
+from schemas.records import ShardInfo, TrainingInstance
+from wwm.balanced_shards import ShardLayout, bucket_of, own_records
 from wwm.external_sort import sorted_records
 from wwm.hashing import stable_hash64
+from wwm.shard_writers import DigestingSink, open_writer
 
 INCOMPLETE_DIR = '.incomplete'
 
@@ -20,55 +25,81 @@ def shard_name(index: int, num_shards: int, extension: str) -> str:
     return 'part-%05d-of-%05d.%s' % (index, num_shards, extension)
 
 
-def _assign_shard(keyed_record, seed: int, num_shards: int, encode):
-    key, record = keyed_record
-    sort_key = stable_hash64(seed, 'shuffle', *key)
-    return sort_key % num_shards, ((sort_key,) + tuple(key), encode(record))
+def _hash_order(keyed_instance, seed: int):
+    """(bucket, ((hash,) + key, pickled instance)): the sort key and a payload the sorter can spill."""
+    key, instance = keyed_instance
+    sort_hash = stable_hash64(seed, 'shuffle', *key)
+    payload = pickle.dumps(tuple(instance), protocol=pickle.HIGHEST_PROTOCOL)
+    return bucket_of(sort_hash), ((sort_hash,) + tuple(key), payload)
+
+
+def _layout(bucket_counts, num_shards: int) -> ShardLayout:
+    return ShardLayout.from_counts(num_shards, bucket_counts)
+
+
+def _to_shards(bucketed, layout: ShardLayout):
+    bucket, record = bucketed
+    for shard in layout.shards_of_bucket(bucket):
+        yield shard, record
 
 
 class _WriteShard(beam.DoFn):
-    def __init__(self, temp_dir: str, num_shards: int, extension: str, frame):
+    """One shard index -> one file per output spec, and a (format, ShardInfo) for each."""
+
+    def __init__(self, temp_dir: str, num_shards: int, specs):
         self._temp_dir = temp_dir
         self._num_shards = num_shards
-        self._extension = extension
-        self._frame = frame
+        self._specs = specs
 
-    def process(self, shard_records):
+    def process(self, shard_records, layout):
         index, records = shard_records
-        name = shard_name(index, self._num_shards, self._extension)
-        digest = hashlib.sha256()
-        count = size = 0
-        path = FileSystems.join(self._temp_dir, name)
-        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            for _, payload in sorted_records(r for r in records if r is not None):
-                framed = self._frame(payload)
-                handle.write(framed)
-                digest.update(framed)
-                count += 1
-                size += len(framed)
-        yield ShardInfo(name, count, size, digest.hexdigest())
+        ordered = sorted_records(r for r in records if r is not None)
+        instances = (TrainingInstance(*pickle.loads(payload))
+                     for _, payload in own_records(ordered, layout, index))
+        for spec, info in zip(self._specs, self._write_files(index, instances)):
+            yield spec.output_format, info
+
+    def _write_files(self, index: int, instances) -> list:
+        """Every instance to one file per spec, in one pass; a ShardInfo per file."""
+        names = [shard_name(index, self._num_shards, spec.extension) for spec in self._specs]
+        handles = [FileSystems.create(FileSystems.join(self._temp_dir, name),
+                                      compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
+        sinks = [DigestingSink(handle) for handle in handles]
+        writers = [open_writer(spec, sink) for spec, sink in zip(self._specs, sinks)]
+        count = 0
+        for instance in instances:
+            for writer in writers:
+                writer.write(instance)
+            count += 1
+        for writer, handle in zip(writers, handles):
+            writer.close()
+            handle.close()
+        return [ShardInfo(name, count, sink.num_bytes, sink.hexdigest()) for name, sink in zip(names, sinks)]
 
 
 class WriteShards(beam.PTransform):
-    """(InstanceKey, record) -> ShardInfo for exactly ``num_shards`` files (some may be empty).
+    """(InstanceKey, TrainingInstance) -> (output format, ShardInfo): ``num_shards`` files per spec.
 
-    ``encode`` turns a record into bytes and ``frame`` wraps those bytes for the file format.
+    ``specs`` are wwm.shard_writers.OutputSpec; with fewer records than shards some files are empty.
     """
 
-    def __init__(self, output_dir, num_shards, seed, extension, encode, frame):
+    def __init__(self, output_dir, num_shards, seed, specs):
         super().__init__()
         self._num_shards = num_shards
         self._seed = seed
-        self._encode = encode
-        self._write = _WriteShard(FileSystems.join(output_dir, INCOMPLETE_DIR), num_shards,
-                                  extension, frame)
+        self._write = _WriteShard(FileSystems.join(output_dir, INCOMPLETE_DIR), num_shards, list(specs))
 
-    def expand(self, records):
-        keyed = records | 'AssignShard' >> beam.Map(_assign_shard, self._seed, self._num_shards,
-                                                     self._encode)
-        every_shard = (records.pipeline
+    def expand(self, instances):
+        hashed = instances | 'HashOrder' >> beam.Map(_hash_order, self._seed)
+        layout = beam.pvalue.AsSingleton(
+            hashed
+            | 'Buckets' >> beam.Keys()
+            | 'CountPerBucket' >> beam.combiners.Count.PerElement()
+            | 'AllBuckets' >> beam.combiners.ToList()
+            | 'Layout' >> beam.Map(_layout, self._num_shards))
+        every_shard = (instances.pipeline
                        | 'EveryShard' >> beam.Create([(i, None) for i in range(self._num_shards)]))
-        return ((keyed, every_shard)
+        return ((hashed | 'ToShards' >> beam.FlatMap(_to_shards, layout), every_shard)
                 | 'Merge' >> beam.Flatten()
                 | 'GroupShards' >> beam.GroupByKey()
-                | 'WriteShard' >> beam.ParDo(self._write))
+                | 'WriteShard' >> beam.ParDo(self._write, layout))

@@ -10,7 +10,8 @@ from typing import Dict, Iterator, List, Tuple
 
 import google_crc32c
 
-from schemas.bert_features import DYNAMIC_MASKING_FEATURES, STATIC_MASKING_FEATURES
+from schemas.bert_features import features_for
+from wwm.bert_padding import padded_features
 
 _INT64_LIST = 3
 _FLOAT_LIST = 2
@@ -135,29 +136,10 @@ def decode_example(data: bytes) -> Dict[str, list]:
 
 def encode_bert_example(instance, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
     """A static-masking TrainingInstance as the BERT feature contract, 0-padded."""
-    pad_seq = max_seq_length - len(instance.input_ids)
-    pad_pred = max_predictions_per_seq - len(instance.masked_lm_positions)
-    values = {
-        'input_ids': list(instance.input_ids) + [0] * pad_seq,
-        'input_mask': [1] * len(instance.input_ids) + [0] * pad_seq,
-        'segment_ids': list(instance.segment_ids) + [0] * pad_seq,
-        'masked_lm_positions': list(instance.masked_lm_positions) + [0] * pad_pred,
-        'masked_lm_ids': list(instance.masked_lm_ids) + [0] * pad_pred,
-        'masked_lm_weights': [1.0] * len(instance.masked_lm_positions) + [0.0] * pad_pred,
-        'next_sentence_labels': [instance.next_sentence_label],
-    }
-    return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in STATIC_MASKING_FEATURES])
+    return encode_instance(instance, 'static', max_seq_length, max_predictions_per_seq)
 
 
-def encode_dynamic_example(instance, max_seq_length: int) -> bytes:
-    """A dynamic-masking TrainingInstance (word boundaries, no masks), padded to max_seq_length."""
-    pad_seq = max_seq_length - len(instance.input_ids)
-    values = {
-        'input_ids': list(instance.input_ids) + [0] * pad_seq,
-        'input_mask': [1] * len(instance.input_ids) + [0] * pad_seq,
-        'segment_ids': list(instance.segment_ids) + [0] * pad_seq,
-        'word_ids': list(instance.word_ids) + [-1] * pad_seq,
-        'chinese_ref': list(instance.chinese_ref) + [0] * (max_seq_length - len(instance.chinese_ref)),
-        'next_sentence_labels': [instance.next_sentence_label],
-    }
-    return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in DYNAMIC_MASKING_FEATURES])
+def encode_instance(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
+    """A TrainingInstance as the masking mode's feature set (schemas/bert_features.py), padded."""
+    values = padded_features(instance, masking, max_seq_length, max_predictions_per_seq)
+    return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in features_for(masking)])

@@ -1,1 +1,1 @@
-"""Helpers for training on the pipeline's output (PyTorch is imported lazily, only when used)."""
+"""What a trainer imports to consume the pipeline's output; torch is imported only where used."""

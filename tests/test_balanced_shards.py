@@ -1,0 +1,72 @@
+"""Shards hold contiguous ranges of the global seeded-hash order, their sizes differ by at most one,
+also when fine buckets are large enough to straddle several shards."""
+from collections import Counter
+
+import pytest
+
+from schemas.records import InstanceKey, TrainingInstance
+from tests.output_datasets import dataset_instances, write_dataset
+from wwm import balanced_shards
+from wwm.balanced_shards import ShardLayout, own_records
+from wwm.hashing import stable_hash64
+
+SEED = 12345
+VOCAB = b'[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n'
+
+
+def _keyed(count):
+    """Instances whose input_ids name them, so the written order can be checked."""
+    return [(InstanceKey('doc%d' % (n % 37), n // 37, 0),
+             TrainingInstance([101, n // 1000 + 1, n % 1000 + 1, 102], [0] * 4, n % 2, [1], [n % 7 + 1], [], []))
+            for n in range(count)]
+
+
+def _global_order(keyed):
+    return [instance for key, instance in
+            sorted(keyed, key=lambda kv: (stable_hash64(SEED, 'shuffle', *kv[0]),) + tuple(kv[0]))]
+
+
+def test_layout_ranks_buckets_in_hash_order():
+    layout = ShardLayout.from_counts(4, [(9, 3), (2, 5), (5, 2)])
+    assert layout.total == 10 and layout.buckets == (2, 5, 9) and layout.first_ranks == (0, 5, 7)
+    assert [layout.shard_of(rank) for rank in range(10)] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
+    assert list(layout.shards_of_bucket(2)) == [0, 1]
+    assert list(layout.shards_of_bucket(5)) == [2]
+    assert list(layout.shards_of_bucket(9)) == [2, 3]
+
+
+def test_each_shard_keeps_only_its_ranks_of_a_straddling_bucket():
+    layout = ShardLayout.from_counts(3, [(0, 4), (1, 2)])   # ranks 0-3 in bucket 0, 4-5 in bucket 1
+    top = 64 - balanced_shards.BUCKET_BITS
+    records = [((n if n < 4 else (1 << top) + n, 'k%d' % n), b'%d' % n) for n in range(6)]
+    kept = [[payload for _, payload in own_records(records, layout, shard)] for shard in range(3)]
+    assert kept == [[b'0', b'1'], [b'2', b'3'], [b'4', b'5']]
+
+
+@pytest.mark.parametrize('bucket_bits, num_shards', [(16, 7), (3, 20)])
+def test_written_shards_are_balanced_ranges_of_the_global_order(tmp_path, monkeypatch, bucket_bits,
+                                                                num_shards):
+    monkeypatch.setattr(balanced_shards, 'BUCKET_BITS', bucket_bits)
+    keyed = _keyed(1000)
+    manifest = write_dataset(tmp_path, keyed, 'static', VOCAB, formats=('tfrecord', 'arrow'),
+                             num_shards=num_shards, max_seq_length=8, max_predictions_per_seq=2)
+    for output_format in ('tfrecord', 'arrow'):
+        records = [s['records'] for s in manifest['formats'][output_format]['shards']]
+        assert len(records) == num_shards and sum(records) == 1000
+        assert max(records) - min(records) <= 1, records
+        assert dataset_instances(tmp_path, manifest, output_format) == _global_order(keyed)
+
+
+def test_hash_mod_n_would_be_unbalanced():
+    """Why the two phases exist: the same 1000 records by hash mod 20 are far from 50 per shard."""
+    keys = [key for key, _ in _keyed(1000)]
+    counts = Counter(stable_hash64(SEED, 'shuffle', *key) % 20 for key in keys)
+    assert max(counts.values()) - min(counts.values()) > 5
+
+
+def test_fewer_records_than_shards_gives_every_file(tmp_path):
+    manifest = write_dataset(tmp_path, _keyed(2), 'static', VOCAB, formats=('tfrecord', 'parquet'),
+                             num_shards=4, max_seq_length=8, max_predictions_per_seq=2)
+    for output_format in ('tfrecord', 'parquet'):
+        assert sorted(s['records'] for s in manifest['formats'][output_format]['shards']) == [0, 0, 1, 1]
+        assert len(dataset_instances(tmp_path, manifest, output_format)) == 2

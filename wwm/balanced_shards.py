@@ -1,0 +1,72 @@
+"""Exactly balanced shards over a seeded-hash global order, computed without holding the corpus.
+
+Shard = hash mod N gives binomially unbalanced shards. Here every record has a global rank in the
+order of its seeded 64-bit hash, and shard s holds the contiguous ranks [s*T/N, (s+1)*T/N) of the T
+records: shard sizes differ by at most one. The rank comes in two phases:
+
+1. The top ``BUCKET_BITS`` bits of the hash name a fine bucket; buckets are ranges of the hash
+   order, so counting records per bucket (a tiny side input) and taking prefix sums gives each
+   bucket's first rank.
+2. A bucket lies inside one shard except at the N-1 shard boundaries: a record is sent to every
+   shard its bucket overlaps (one bucket per boundary is sent twice), and each shard's writer sorts
+   what it receives (with bounded memory), numbers each bucket's records from the bucket's first
+   rank, and keeps the ranks that are its own.
+"""
+import bisect
+from typing import Iterable, Iterator, NamedTuple, Tuple
+
+BUCKET_BITS = 16
+
+
+def bucket_of(sort_hash: int) -> int:
+    """The fine bucket of a 64-bit hash: its top bits, so buckets follow the hash order."""
+    return sort_hash >> (64 - BUCKET_BITS)
+
+
+class ShardLayout(NamedTuple):
+    """Where each non-empty bucket starts in the global order, and how ranks map to shards."""
+    num_shards: int
+    total: int
+    buckets: tuple      # sorted non-empty bucket numbers
+    first_ranks: tuple  # first global rank of each of those buckets
+    counts: tuple       # records in each
+
+    @classmethod
+    def from_counts(cls, num_shards: int, bucket_counts: Iterable[Tuple[int, int]]) -> 'ShardLayout':
+        """From (bucket, record count) pairs in any order."""
+        pairs = sorted(bucket_counts)
+        firsts, rank = [], 0
+        for _, count in pairs:
+            firsts.append(rank)
+            rank += count
+        return cls(num_shards, rank, tuple(b for b, _ in pairs), tuple(firsts),
+                   tuple(c for _, c in pairs))
+
+    def shard_of(self, rank: int) -> int:
+        return rank * self.num_shards // self.total
+
+    def first_rank(self, bucket: int) -> int:
+        return self.first_ranks[bisect.bisect_left(self.buckets, bucket)]
+
+    def shards_of_bucket(self, bucket: int) -> range:
+        """The shards whose rank ranges the bucket's records fall in."""
+        index = bisect.bisect_left(self.buckets, bucket)
+        first = self.first_ranks[index]
+        return range(self.shard_of(first), self.shard_of(first + self.counts[index] - 1) + 1)
+
+
+def own_records(sorted_records: Iterable[Tuple[tuple, bytes]], layout: ShardLayout,
+                shard: int) -> Iterator[Tuple[tuple, bytes]]:
+    """The shard's own records among those sent to it, given in (hash, key) order.
+
+    Each record's key starts with its 64-bit hash; its rank is its bucket's first rank plus its
+    place among the bucket's records, all of which this shard received.
+    """
+    bucket = rank = None
+    for record in sorted_records:
+        record_bucket = bucket_of(record[0][0])
+        if record_bucket != bucket:
+            bucket, rank = record_bucket, layout.first_rank(record_bucket)
+        if layout.shard_of(rank) == shard:
+            yield record
+        rank += 1

@@ -1,0 +1,29 @@
+"""An unpadded TrainingInstance as the fixed-length arrays of the BERT feature contract.
+
+Shared by the TFRecord encoder and the PyTorch dataset, so a trainer sees the same padded values
+whichever format it reads. Which features, their lengths and padding: schemas/bert_features.py.
+"""
+from schemas.bert_features import features_for, feature_lengths
+
+
+def padded_features(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> dict:
+    """name -> values for every feature of the masking mode, in the spec's order."""
+    predictions = len(instance.masked_lm_positions)
+    values = {
+        'input_ids': instance.input_ids,
+        'input_mask': [1] * len(instance.input_ids),
+        'segment_ids': instance.segment_ids,
+        'masked_lm_positions': instance.masked_lm_positions,
+        'masked_lm_ids': instance.masked_lm_ids,
+        'masked_lm_weights': [1.0] * predictions,
+        'word_ids': instance.word_ids,
+        'chinese_ref': instance.chinese_ref,
+        'next_sentence_labels': [instance.next_sentence_label],
+    }
+    lengths = feature_lengths(max_seq_length, max_predictions_per_seq, masking)
+    padded = {}
+    for spec in features_for(masking):
+        given = list(values[spec.name])
+        length = lengths[spec.name]
+        padded[spec.name] = given if length is None else given + [spec.padding] * (length - len(given))
+    return padded

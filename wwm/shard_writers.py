@@ -1,0 +1,145 @@
+"""One shard file of an output format, written one instance at a time with bounded memory.
+
+Every format of a run is written from the same sorted stream of instances (see
+transforms/write_shards.py), so the formats hold the same instances in the same order:
+
+- tfrecord: schemas/bert_features.py, framed by wwm/tfrecord.py, optionally GZIP (what TensorFlow
+  reads; it has no zstd).
+- arrow: an Arrow IPC file with zstd-compressed buffers, one record batch per ``BATCH_ROWS``.
+- parquet: zstd, one row group per ``BATCH_ROWS``.
+
+Arrow and Parquet rows follow schemas/instance_columns.py. Beam's ``WriteToParquet`` is not used: it
+neither puts chosen records in a chosen shard nor keeps their order, and Beam has no Arrow IPC sink.
+"""
+import functools
+import hashlib
+import zlib
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.instance_columns import arrow_schema
+from wwm import tfrecord
+
+OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet')
+TFRECORD_COMPRESSIONS = ('none', 'gzip')
+BATCH_ROWS = 4096
+_GZIP_LEVEL = 6
+
+
+class OutputSpec(NamedTuple):
+    """One output format of a dataset and what its files need to know about the instances."""
+    output_format: str
+    compression: str            # tfrecord: 'none' or 'gzip'; arrow and parquet: 'zstd'
+    masking: str                # 'static' or 'dynamic'
+    max_seq_length: int
+    max_predictions_per_seq: int
+
+    @property
+    def extension(self) -> str:
+        return 'tfrecord.gz' if self.compression == 'gzip' else self.output_format
+
+
+def output_specs(formats, tfrecord_compression: str, masking: str, max_seq_length: int,
+                 max_predictions_per_seq: int) -> list:
+    return [OutputSpec(name, tfrecord_compression if name == 'tfrecord' else 'zstd', masking,
+                       max_seq_length, max_predictions_per_seq) for name in formats]
+
+
+class DigestingSink:
+    """A binary file wrapper that counts and hashes what is written, for the manifest."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._sha256 = hashlib.sha256()
+        self.num_bytes = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._handle.write(data)
+        self._sha256.update(data)
+        self.num_bytes += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.num_bytes
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def hexdigest(self) -> str:
+        return self._sha256.hexdigest()
+
+
+class _TFRecordWriter:
+    def __init__(self, spec: OutputSpec, sink):
+        self._sink = sink
+        self._encode = functools.partial(tfrecord.encode_instance, masking=spec.masking,
+                                         max_seq_length=spec.max_seq_length,
+                                         max_predictions_per_seq=spec.max_predictions_per_seq)
+        # wbits 31: a gzip stream whose header has no name and mtime 0, so bytes are reproducible.
+        self._gzip = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31) if spec.compression == 'gzip' else None
+
+    def write(self, instance) -> None:
+        framed = tfrecord.frame_record(self._encode(instance))
+        self._sink.write(self._gzip.compress(framed) if self._gzip else framed)
+
+    def close(self) -> None:
+        if self._gzip:
+            self._sink.write(self._gzip.flush())
+
+
+class _ColumnarWriter:
+    """Buffers up to BATCH_ROWS rows as columns, then hands them to the format's writer."""
+
+    def __init__(self, spec: OutputSpec, sink):
+        self._schema = arrow_schema(spec.masking)
+        self._columns = {name: [] for name in self._schema.names}
+        self._writer = self._open(sink)
+
+    def _open(self, sink):
+        raise NotImplementedError
+
+    def _write_table(self, table: pa.Table) -> None:
+        raise NotImplementedError
+
+    def write(self, instance) -> None:
+        for name, values in self._columns.items():
+            values.append(getattr(instance, name))
+        if len(self._columns['input_ids']) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._columns['input_ids']:
+            self._write_table(pa.table(self._columns, schema=self._schema))
+            self._columns = {name: [] for name in self._columns}
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+class _ArrowWriter(_ColumnarWriter):
+    def _open(self, sink):
+        return pa.ipc.new_file(sink, self._schema, options=pa.ipc.IpcWriteOptions(compression='zstd'))
+
+    def _write_table(self, table: pa.Table) -> None:
+        self._writer.write_table(table)
+
+
+class _ParquetWriter(_ColumnarWriter):
+    def _open(self, sink):
+        return pq.ParquetWriter(sink, self._schema, compression='zstd')
+
+    def _write_table(self, table: pa.Table) -> None:
+        self._writer.write_table(table, row_group_size=BATCH_ROWS)
+
+
+_WRITERS = {'tfrecord': _TFRecordWriter, 'arrow': _ArrowWriter, 'parquet': _ParquetWriter}
+
+
+def open_writer(spec: OutputSpec, sink):
+    """A writer with ``write(instance)`` and ``close()`` that writes one shard of ``spec`` to sink."""
+    return _WRITERS[spec.output_format](spec, sink)
