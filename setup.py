@@ -27,6 +27,8 @@ setup(
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],
         'gcp': ['apache-beam[gcp]==%s' % BEAM_VERSION],
+        # LTP segmenters. Brings torch: install torch first (a CPU wheel where no GPU is used).
+        'ltp': ['ltp==4.2.14', 'ltp-core', 'ltp-extension', 'transformers>=4.40,<5'],
     },
     entry_points={
         'console_scripts': [

@@ -15,7 +15,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, UsageError, unknown_arguments, validate
+from beam_jobs.options import (PretrainingDataOptions, UsageError, segmenter_settings, unknown_arguments,
+                               validate)
 from schemas import bert_features
 from schemas.manifest import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
@@ -37,9 +38,11 @@ PROG = 'build_pretraining_data'
 REJECT_SAMPLES = 20
 # Recorded in the manifest. The input globs and output dir are not: the manifest names the input
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
+# --segmenter_threads is left out: it changes speed, not words.
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'max_seq_length',
                 'max_predictions_per_seq', 'masked_lm_prob', 'dupe_factor', 'short_seq_prob',
-                'random_seed', 'convert', 'segmenter', 'mask_strategy', 'num_shards', 'bucket_size')
+                'random_seed', 'convert', 'segmenter', 'segmenter_model', 'user_dict', 'jieba_hmm',
+                'segmenter_batch_size', 'mask_strategy', 'num_shards', 'bucket_size')
 
 
 def _corpus_texts(files, convert: str):
@@ -100,7 +103,7 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab) -> None:
     cleaned = read.documents | 'Clean' >> CleanDocuments()
     converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
     sentences = converted | 'SplitSentences' >> SplitSentences()
-    words = sentences | 'Segment' >> SegmentWords(job.segmenter)
+    words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     instances = tokenized.documents | 'CreateInstances' >> CreateInstances(
         job.max_seq_length, job.short_seq_prob, job.dupe_factor, job.random_seed, job.bucket_size,
