@@ -158,10 +158,10 @@ _SEGMENTER_PACKAGES = {'ltp': ('ltp', 'torch', 'transformers'), 'ltp_legacy': ('
 
 
 def _check_ltp_folder(path: str) -> None:
-    for name in ('config.json', 'pytorch_model.bin'):
-        if not FileSystems.exists(FileSystems.join(path, name)):
-            raise UsageError('--segmenter_model %s is not an LTP model folder: it has no %s' % (path, name))
-    with FileSystems.open(FileSystems.join(path, 'config.json')) as handle:
+    config_file = FileSystems.join(path, 'config.json')
+    if not FileSystems.exists(config_file):
+        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no config.json' % path)
+    with FileSystems.open(config_file) as handle:
         try:
             config = json.loads(handle.read())
         except ValueError:
@@ -169,6 +169,8 @@ def _check_ltp_folder(path: str) -> None:
     if not config.get('nerual'):  # sic: LTP's own key
         raise UsageError('--segmenter_model %s is an LTP legacy model folder: use --segmenter '
                          'ltp_legacy with its cws model file' % path)
+    if not FileSystems.exists(FileSystems.join(path, 'pytorch_model.bin')):
+        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no pytorch_model.bin' % path)
 
 
 def _check_legacy_file(path: str) -> None:

@@ -70,6 +70,9 @@ def _error(capsys, *args) -> str:
 def test_wrong_segmenter_options_are_one_line_and_exit_2(capsys, tmp_path, tiny_ltp_model, legacy_model):
     garbage = tmp_path / 'garbage.bin'
     garbage.write_bytes(b'not a model')
+    legacy_release = tmp_path / 'legacy_release'
+    legacy_release.mkdir()
+    (legacy_release / 'config.json').write_text('{"nerual": false, "tasks": {"cws": "cws_model.bin"}}')
     gbk = tmp_path / 'gbk.txt'
     gbk.write_bytes('深度学习'.encode('gb18030'))
     cases = [
@@ -81,6 +84,8 @@ def test_wrong_segmenter_options_are_one_line_and_exit_2(capsys, tmp_path, tiny_
          'cannot load LTP legacy model %s: wrong magic in header' % garbage),
         (['--segmenter', 'ltp', '--segmenter_model', str(tmp_path)], 'is not an LTP model folder: it has no config.json'),
         (['--segmenter', 'ltp', '--segmenter_model', legacy_model], 'is not an LTP model folder'),
+        (['--segmenter', 'ltp', '--segmenter_model', str(legacy_release)],
+         'is an LTP legacy model folder: use --segmenter ltp_legacy with its cws model file'),
         (['--segmenter_model', tiny_ltp_model], '--segmenter_model is used by ltp and ltp_legacy only, not by --segmenter jieba'),
         (['--user_dict', str(tmp_path / 'none.txt')], '--user_dict %s does not exist' % (tmp_path / 'none.txt')),
         (['--user_dict', str(gbk)], '--user_dict %s is not UTF-8' % gbk),

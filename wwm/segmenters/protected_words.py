@@ -37,9 +37,6 @@ class ProtectedWords:
             lengths.setdefault(word[0], set()).add(len(word))
         self._lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
 
-    def __len__(self) -> int:
-        return len(self._words)
-
     def matches(self, text: str) -> List[Tuple[int, int]]:
         """Non-overlapping (start, end) of protected words, leftmost first, longest at each start."""
         found = []
