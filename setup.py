@@ -14,7 +14,9 @@ setup(
     packages=find_packages(include=['beam_jobs', 'beam_jobs.*', 'transforms', 'transforms.*',
                                     'schemas', 'schemas.*', 'wwm', 'wwm.*']),
     install_requires=[
-        'apache-beam==%s' % BEAM_VERSION,
+        # [gcp] for gs:// paths (models, vocab, corpora on Dataflow); without it Beam also logs an
+        # "apitools not found" warning on every start.
+        'apache-beam[gcp]==%s' % BEAM_VERSION,
         'tokenizers>=0.15,<1',
         'jieba==0.42.1',
         'opencc>=1.1.9,<2',
@@ -26,9 +28,8 @@ setup(
     ],
     extras_require={
         'test': ['pytest>=8', 'transformers>=4.40,<5'],
-        'gcp': ['apache-beam[gcp]==%s' % BEAM_VERSION],
         # LTP segmenters. Brings torch: install torch first (a CPU wheel where no GPU is used).
-        'ltp': ['ltp==4.2.14', 'ltp-core', 'ltp-extension', 'transformers>=4.40,<5'],
+        'ltp': ['ltp==4.2.14', 'ltp-core>=0.1.4,<0.2', 'ltp-extension>=0.1.13,<0.2', 'transformers>=4.40,<5'],
     },
     entry_points={
         'console_scripts': [
