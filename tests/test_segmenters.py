@@ -133,7 +133,7 @@ def test_protected_words_are_never_split(request, backend, tmp_path):
     assert [''.join(found) for found in words] == sentences
 
 
-def test_jieba_hmm_and_user_dict_frequencies():
+def test_jieba_hmm_finds_words_missing_from_its_dictionary():
     sentence = '他来到了网易杭研大厦'
     assert '杭研' in make_segmenter('jieba').segment([sentence])[0]
     assert '杭研' not in make_segmenter('jieba', hmm=False).segment([sentence])[0]
