@@ -16,9 +16,11 @@ $(PY):
 setup: $(PY)
 	$(PIP) install --quiet -e .
 
+# torch first and pinned (a CPU wheel on our package index): left to the ltp extra, pip would
+# pull a torch with GBs of CUDA libraries.
 setup-test: $(PY)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[test,tf]"
+	$(PIP) install --quiet -e ".[test,tf,ltp]"
 
 demo: setup
 	$(PY) -m beam_jobs.build_pretraining_data --input 'examples/demo_corpus/*' \

@@ -35,6 +35,8 @@ setup(
         'test': ['pytest>=8', 'transformers>=4.40,<5', 'datasets>=4,<6'],
         # TensorFlow only to test the tf.data recipe; 2.21 shares apache-beam's protobuf and numpy.
         'tf': ['tensorflow-cpu>=2.21,<2.22'],
+        # LTP segmenters. Brings torch: install torch first (a CPU wheel where no GPU is used).
+        'ltp': ['ltp==4.2.14', 'ltp-core>=0.1.4,<0.2', 'ltp-extension>=0.1.13,<0.2', 'transformers>=4.40,<5'],
     },
     entry_points={
         'console_scripts': [

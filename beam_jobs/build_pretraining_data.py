@@ -21,7 +21,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
                                filter_thresholds, near_duplicate_params, output_formats,
-                               parse_ngram_probs, unknown_arguments, validate)
+                               parse_ngram_probs, segmenter_settings, unknown_arguments,
+                               validate)
 from beam_jobs.runner_options import local_runner
 from schemas.manifest import MANIFEST_NAME, format_layout
 from transforms.clean_documents import CleanDocuments
@@ -52,9 +53,10 @@ REJECT_SAMPLES = 20
 # Recorded in the manifest. The input globs and output dir are not: the manifest names the input
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
 # max_seq_length and max_predictions_per_seq are recorded per dataset, and --similar_words as the
-# table's sha256.
+# table's sha256. --segmenter_threads is left out: it changes speed, not words.
 OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', 'dupe_factor',
-                'short_seq_prob', 'random_seed', 'convert', 'segmenter', 'sentence_pair',
+                'short_seq_prob', 'random_seed', 'convert', 'segmenter', 'segmenter_model', 'user_dict',
+                'jieba_hmm', 'segmenter_batch_size', 'sentence_pair',
                 'cross_document', 'masking', 'mask_strategy', 'mask_unit', 'ngram_probs', 'num_shards',
                 'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes',
                 'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
@@ -229,7 +231,7 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     # Up-sampling comes after deduplication, which would otherwise remove the copies.
     upsampled = texts | 'Upsample' >> UpsampleSources({f.name: f.weight for f in files}, job.random_seed)
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
-    words = sentences | 'Segment' >> SegmentWords(job.segmenter)
+    words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
         needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size)

@@ -4,6 +4,8 @@ Names follow Google's ``create_pretraining_data.py`` where one exists. Beam's ow
 (``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these.
 """
 import argparse
+import importlib.util
+import json
 import math
 import os
 from typing import List, NamedTuple
@@ -19,7 +21,8 @@ from wwm.masking import DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNIT
 from wwm.converter_markup import VARIANT_CHAINS
 from wwm.dedup import NearDuplicateParams, band_layout
 from wwm.filters import FilterThresholds
-from wwm.segmenters import SEGMENTERS
+from wwm.segmenters import MODEL_SEGMENTERS, SEGMENTERS
+from wwm.segmenters.protected_words import parse_user_dict, read_user_dict
 from wwm.text_cleaning import URL_POLICIES, CleaningOptions
 from wwm.sources import SourceEntry, parse_sources
 from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS
@@ -71,7 +74,22 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--random_seed', type=int, default=12345)
         group.add_argument('--convert', default='t2s',
                            help='OpenCC conversion: %s.' % ', '.join(CONVERSIONS))
-        group.add_argument('--segmenter', default='jieba', help='One of: %s.' % ', '.join(SEGMENTERS))
+        # Word segmentation (wwm.segmenters).
+        group.add_argument('--segmenter', default='jieba',
+                           help='One of: %s (ltp needs `pip install .[ltp]`).' % ', '.join(SEGMENTERS))
+        group.add_argument('--segmenter_model', default=None,
+                           help='ltp: model folder (config.json, pytorch_model.bin, vocab.txt, ...); '
+                                'ltp_legacy: model file (cws_model.bin). Local or any Beam '
+                                'filesystem (gs://...); copied to each worker.')
+        group.add_argument('--user_dict', default=None,
+                           help='Protected words, one a line (jieba layout "word [freq] [tag]" '
+                                'accepted): never split, with every segmenter.')
+        group.add_argument('--jieba_hmm', type=_bool, nargs='?', const=True, default=True,
+                           help='jieba: find words missing from its dictionary with its HMM.')
+        group.add_argument('--segmenter_batch_size', type=int, default=32,
+                           help='ltp, ltp_legacy: sentences per model call.')
+        group.add_argument('--segmenter_threads', type=int, default=1,
+                           help='ltp: torch CPU threads per worker; ltp_legacy: threads per batch.')
         group.add_argument('--sentence_pair', default='nsp',
                            help='nsp: next sentence prediction; sop: sentence order prediction; none: '
                                 'full sentences packed up to max_seq_length (RoBERTa).')
@@ -351,8 +369,6 @@ def _check_ranges(options) -> None:
         (options.num_shards >= 1, '--num_shards must be at least 1'),
         (options.bucket_size >= 2, '--bucket_size must be at least 2'),
         (options.vocab_size >= 200, '--vocab_size must be at least 200'),
-        (options.segmenter in SEGMENTERS,
-         'unknown --segmenter %r (choose from %s)' % (options.segmenter, ', '.join(SEGMENTERS))),
         (options.mask_strategy in MASK_STRATEGIES,
          'unknown --mask_strategy %r (choose from %s)' % (options.mask_strategy,
                                                           ', '.join(MASK_STRATEGIES))),
@@ -414,6 +430,88 @@ def _make_local_paths_absolute(options) -> None:
     options.vocab_file = _absolute(options.vocab_file)
     options.sources = _absolute(options.sources)
     options.similar_words = _absolute(options.similar_words)
+    options.segmenter_model = _absolute(options.segmenter_model)
+    options.user_dict = _absolute(options.user_dict)
+
+
+# Packages each segmenter imports, checked without importing them (torch takes seconds).
+_SEGMENTER_PACKAGES = {'ltp': ('ltp', 'torch', 'transformers'), 'ltp_legacy': ('ltp_extension',)}
+
+
+def _check_ltp_folder(path: str) -> None:
+    config_file = FileSystems.join(path, 'config.json')
+    if not FileSystems.exists(config_file):
+        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no config.json' % path)
+    with FileSystems.open(config_file) as handle:
+        try:
+            config = json.loads(handle.read())
+        except ValueError:
+            raise UsageError('--segmenter_model %s: config.json is not JSON' % path) from None
+    if not config.get('nerual'):  # sic: LTP's own key
+        raise UsageError('--segmenter_model %s is an LTP legacy model folder: use --segmenter '
+                         'ltp_legacy with its cws model file' % path)
+    if not FileSystems.exists(FileSystems.join(path, 'pytorch_model.bin')):
+        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no pytorch_model.bin' % path)
+
+
+def _check_legacy_file(path: str) -> None:
+    if os.path.isdir(path):
+        raise UsageError('--segmenter_model %s is a folder; ltp_legacy needs a model file such as '
+                         'cws_model.bin' % path)
+    if FileSystems.get_scheme(path) is None:  # Remote models are only loaded on the workers.
+        from wwm.segmenters.ltp_legacy import load_cws_model
+        try:
+            load_cws_model(path)
+        except ValueError as error:
+            raise UsageError('--segmenter_model: %s' % error) from None
+
+
+def _check_segmenter_model(options) -> None:
+    name, path = options.segmenter, options.segmenter_model
+    missing = [package for package in _SEGMENTER_PACKAGES[name] if importlib.util.find_spec(package) is None]
+    if missing:
+        raise UsageError('--segmenter %s needs %s: pip install "zh-wwm-data[ltp]" (torch first)'
+                         % (name, ', '.join(missing)))
+    if not path:
+        raise UsageError('--segmenter %s needs --segmenter_model (ltp: a model folder, ltp_legacy: '
+                         'a model file)' % name)
+    if not FileSystems.exists(path):
+        raise UsageError('--segmenter_model %s does not exist' % path)
+    if name == 'ltp':
+        _check_ltp_folder(path)
+    else:
+        _check_legacy_file(path)
+
+
+def _check_user_dict(path: str) -> None:
+    if not FileSystems.exists(path):
+        raise UsageError('--user_dict %s does not exist' % path)
+    try:
+        words = parse_user_dict(read_user_dict(path))
+    except ValueError as error:
+        raise UsageError('--user_dict %s is %s' % (path, error)) from None
+    if not words:
+        raise UsageError('--user_dict %s holds no words' % path)
+
+
+def _check_segmenter(options) -> None:
+    if options.segmenter not in SEGMENTERS:
+        raise UsageError('unknown --segmenter %r (choose from %s)' % (options.segmenter, ', '.join(SEGMENTERS)))
+    if options.segmenter_batch_size < 1 or options.segmenter_threads < 1:
+        raise UsageError('--segmenter_batch_size and --segmenter_threads must be at least 1')
+    if options.segmenter in MODEL_SEGMENTERS:
+        _check_segmenter_model(options)
+    elif options.segmenter_model:
+        raise UsageError('--segmenter_model is used by %s only, not by --segmenter %s'
+                         % (' and '.join(MODEL_SEGMENTERS), options.segmenter))
+    if options.user_dict:
+        _check_user_dict(options.user_dict)
+
+
+def segmenter_settings(options) -> dict:
+    """Keyword arguments of ``wwm.segmenters.make_segmenter`` from the job's options."""
+    return {'model': options.segmenter_model, 'user_dict': options.user_dict, 'hmm': options.jieba_hmm,
+            'batch_size': options.segmenter_batch_size, 'threads': options.segmenter_threads}
 
 
 def validate(options) -> list:
@@ -429,7 +527,9 @@ def validate(options) -> list:
     problem = runner_problem(options, {'input': input_patterns(options),
                                        'output_dir': options.output_dir,
                                        'vocab_file': options.vocab_file,
-                                       'similar_words': options.similar_words})
+                                       'similar_words': options.similar_words,
+                                       'segmenter_model': options.segmenter_model,
+                                       'user_dict': options.user_dict})
     if problem:
         raise UsageError(problem)
     _make_local_paths_absolute(options)
@@ -439,6 +539,7 @@ def validate(options) -> list:
     _check_masking(options)
     _check_cleaning(options)
     _check_outputs(options)
+    _check_segmenter(options)
     for name in ('vocab_file', 'similar_words'):
         path = getattr(options, name)
         if path and not FileSystems.exists(path):

@@ -49,10 +49,11 @@ def _spans_of_exact_words(words: Sequence[str]) -> List[Tuple[int, int]]:
     spans = []
     start = 0
     for word in words:
-        end = start + len(word)
-        if not word.isspace():
-            spans.append((start, end))
-        start = end
+        stripped = word.strip()
+        if stripped:
+            first = start + word.index(stripped)
+            spans.append((first, first + len(stripped)))
+        start += len(word)
     return spans
 
 
