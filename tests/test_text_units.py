@@ -88,3 +88,39 @@ def test_empty_inputs_give_no_text(tmp_path, text):
     path = tmp_path / 'e.txt'
     path.write_text(text, encoding='utf-8')
     assert all(not clean_text(d.text) for d in _docs(path))
+
+
+_TRAIN_DEMO_VOCAB = '''
+import hashlib, pathlib, sys
+from wwm.vocab import train_vocab
+texts = [line for path in sorted(pathlib.Path(sys.argv[1]).iterdir())
+         for line in path.read_text(encoding='utf-8').split('\\n') if line.strip()]
+print(hashlib.sha256('\\n'.join(train_vocab(texts, 3000, True)).encode()).hexdigest())
+'''
+
+
+def test_trained_vocab_is_the_same_in_every_process():
+    import os
+    import subprocess
+    import sys
+    from tests.conftest import DEMO_CORPUS, ROOT
+    digests = {subprocess.run([sys.executable, '-c', _TRAIN_DEMO_VOCAB, str(DEMO_CORPUS)], cwd=ROOT,
+                              env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True,
+                              text=True, check=True).stdout
+               for seed in ('1', '2', '3')}
+    assert len(digests) == 1
+
+
+def test_trained_vocab_spells_every_word_of_its_corpus_without_unk():
+    from tests.conftest import DEMO_CORPUS
+    from wwm.vocab import train_vocab
+    from wwm.wordpiece import build_tokenizer
+    texts = [line for path in sorted(DEMO_CORPUS.iterdir())
+             for line in path.read_text(encoding='utf-8').split('\n') if line.strip()]
+    tokens = train_vocab(texts, 4000, True)
+    assert len(tokens) == len(set(tokens)) and len(tokens) <= 4000
+    tokenizer = build_tokenizer({token: i for i, token in enumerate(tokens)}, True)
+    encoded = tokenizer.encode_batch(texts, add_special_tokens=False)
+    assert all(100 not in e.ids for e in encoded)                 # [UNK] is id 100
+    whole_words = [t for t in tokens[104:] if len(t) > 1 and not t.startswith('##')]
+    assert 'wi' in whole_words and 'gps' in whole_words        # frequent Latin words learnt whole

@@ -4,6 +4,7 @@ Loading follows Google's ``tokenization.load_vocab``: the file is split on "\n" 
 is stripped. The real Chinese vocab has U+2028 on line 344, which ``str.splitlines()`` would split,
 shifting every later id by one.
 """
+import collections
 import hashlib
 import unicodedata
 
@@ -42,25 +43,41 @@ def _is_cjk(char: str) -> bool:
     return len(char) == 1 and unicodedata.name(char, '').startswith('CJK ')
 
 
+def _ranked(counter: collections.Counter) -> list:
+    """Keys by falling count, ties by code point: the same order in every process."""
+    return sorted(counter, key=lambda key: (-counter[key], key))
+
+
 def train_vocab(texts, vocab_size: int, do_lower_case: bool) -> list:
-    """Train a BERT-layout WordPiece vocab on an iterable of texts with the `tokenizers` trainer.
+    """A BERT-layout WordPiece vocab for the texts, the same for the same texts in any process.
 
-    Layout: [PAD], [unused1..99], [UNK], [CLS], [SEP], [MASK], then the trained pieces, then the
-    "##" form of every CJK character in the vocab (Chinese wwm tools such as HFL's mark the
-    non-initial characters of a word with them).
+    `tokenizers`' WordPiece trainer is not used: it breaks ties between equally frequent merges in
+    a different order in each process, so the vocab (and every id after it) changed from run to run.
+    Here pieces are counted after BERT's own normalization and pre-tokenization, and taken by
+    frequency: [PAD], [unused1..99], [UNK], [CLS], [SEP], [MASK]; every character seen; the "##"
+    form of every CJK character (HFL's Chinese wwm marks non-initial characters with them) and of
+    every other character seen inside a word, so any seen word can be spelt; then whole words of
+    two or more characters seen at least twice, most frequent first, up to ``vocab_size``.
     """
-    from tokenizers import BertWordPieceTokenizer
+    from tokenizers import normalizers, pre_tokenizers
 
-    tokenizer = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True,
-                                       strip_accents=None, lowercase=do_lower_case)
-    specials = ['[PAD]'] + ['[unused%d]' % i for i in range(1, NUM_UNUSED + 1)] + list(SPECIAL_TOKENS[1:])
-    tokenizer.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=1,
-                                  special_tokens=specials, limit_alphabet=20000,
-                                  show_progress=False)
-    trained = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
-    tokens = [tok for tok, _ in trained]
-    present = set(tokens)
-    tokens += ['##' + tok for tok in tokens if _is_cjk(tok) and '##' + tok not in present]
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
+                                            strip_accents=None, lowercase=do_lower_case)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words = collections.Counter()
+    for text in texts:
+        words.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    chars, inner_chars = collections.Counter(), collections.Counter()
+    for word, count in words.items():
+        chars[word[0]] += count
+        for char in word[1:]:
+            chars[char] += count
+            inner_chars[char] += count
+    tokens = ['[PAD]'] + ['[unused%d]' % i for i in range(1, NUM_UNUSED + 1)] + list(SPECIAL_TOKENS[1:])
+    tokens += _ranked(chars)
+    tokens += ['##' + char for char in _ranked(chars) if _is_cjk(char) or char in inner_chars]
+    long_words = collections.Counter({w: c for w, c in words.items() if len(w) > 1 and c > 1})
+    tokens += _ranked(long_words)[:max(0, vocab_size - len(tokens))]
     return tokens
 
 
