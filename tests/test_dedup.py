@@ -17,8 +17,11 @@ MULTI_PROCESS = ('--direct_running_mode=multi_processing', '--direct_num_workers
 
 
 def _shingle_jaccard(a: str, b: str, size: int = PARAMS.shingle_size) -> float:
-    """The true Jaccard similarity that MinHash estimates."""
-    sa, sb = set(dedup.shingles(dedup.normalize(a), size)), set(dedup.shingles(dedup.normalize(b), size))
+    """The true Jaccard similarity that MinHash estimates, on the shingle strings themselves."""
+    def shingle_set(text):
+        normalized = dedup.normalize(text)
+        return {normalized[i:i + size] for i in range(max(1, len(normalized) - size + 1))}
+    sa, sb = shingle_set(a), shingle_set(b)
     return len(sa & sb) / len(sa | sb)
 
 
@@ -123,3 +126,16 @@ def test_exact_only_keeps_near_duplicates(news, tmp_path):
     documents = _planted_corpus(news[:12])
     kept, dropped = _deduplicate(documents, tmp_path, near=None)
     assert [d['doc_id'] for d in dropped] == ['plant.txt:0'] and 'plant.txt:1' in kept
+
+
+def test_shingle_hashes_are_one_per_distinct_shingle_and_stable():
+    text = dedup.normalize('数学是研究数量、结构以及空间的学科。数学是研究数量的学科。')
+    hashes = dedup.shingle_hashes(text, 5)
+    shingle_strings = [text[i:i + 5] for i in range(len(text) - 4)]
+    assert len(hashes) == len(shingle_strings)
+    by_string = {}
+    for string, value in zip(shingle_strings, hashes.tolist()):
+        assert by_string.setdefault(string, value) == value           # same shingle, same hash
+    assert len(set(by_string.values())) == len(by_string)              # distinct shingles differ
+    assert dedup.shingle_hashes('短', 5).tolist() == dedup.shingle_hashes('短', 5).tolist()
+    assert hashes.max() < 2 ** 32

@@ -64,26 +64,38 @@ def band_layout(params: NearDuplicateParams) -> Tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def shingles(normalized: str, size: int) -> Iterator[bytes]:
-    """The character ``size``-grams of ``normalized`` (the whole text when it is shorter)."""
-    if len(normalized) <= size:
-        yield normalized.encode('utf-8')
-        return
-    for start in range(len(normalized) - size + 1):
-        yield normalized[start:start + size].encode('utf-8')
+_SHINGLE_BASE = np.uint64(1000003)
+_MIX_1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def shingle_hashes(normalized: str, size: int) -> np.ndarray:
+    """32-bit hashes of the character ``size``-grams of ``normalized`` (the whole text when shorter).
+
+    Computed in numpy over the text's code points (a polynomial hash finished with MurmurHash3's
+    64-bit mixer): datasketch's default per-shingle SHA-1 took as long as word segmentation.
+    """
+    codes = np.frombuffer(normalized.encode('utf-32-le'), dtype=np.uint32).astype(np.uint64)
+    count = max(1, len(codes) - size + 1)
+    width = min(size, len(codes))
+    with np.errstate(over='ignore'):
+        hashes = np.zeros(count, dtype=np.uint64)
+        for offset in range(width):
+            hashes = hashes * _SHINGLE_BASE + codes[offset:offset + count]
+        hashes ^= hashes >> np.uint64(33)
+        hashes *= _MIX_1
+        hashes ^= hashes >> np.uint64(33)
+        hashes *= _MIX_2
+        hashes ^= hashes >> np.uint64(33)
+    return hashes & np.uint64(0xFFFFFFFF)
 
 
 def signature(text: str, params: NearDuplicateParams) -> np.ndarray:
     """MinHash signature (``num_perm`` uint32 values) of the text's shingle set."""
-    minhash = MinHash(num_perm=params.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
-    batch = []
-    for shingle in shingles(normalize(text), params.shingle_size):
-        batch.append(shingle)
-        if len(batch) == SHINGLE_BATCH:
-            minhash.update_batch(batch)
-            batch = []
-    if batch:
-        minhash.update_batch(batch)
+    minhash = MinHash(num_perm=params.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int)
+    hashes = shingle_hashes(normalize(text), params.shingle_size).tolist()
+    for start in range(0, len(hashes), SHINGLE_BATCH):
+        minhash.update_batch(hashes[start:start + SHINGLE_BATCH])
     return minhash.hashvalues.astype(np.uint32)
 
 

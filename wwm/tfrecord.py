@@ -42,7 +42,9 @@ def _packed_varints(values) -> bytes:
 
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (wire type 2)."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    size = len(payload)
+    return (_VARINT_TABLE[number << 3 | 2] + (_VARINT_TABLE[size] if size < 65536 else _varint(size))
+            + payload)
 
 
 def _feature(values, dtype: str) -> bytes:
