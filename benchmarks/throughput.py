@@ -1,11 +1,15 @@
 """Throughput and memory of the pipeline, per stage and end to end, against the floor.
 
     python -m benchmarks.build_corpus --size_mb 10 30 100
-    python -m benchmarks.throughput --corpus bench_corpus/corpus_10mb.txt --vocab_file VOCAB
+    python -m benchmarks.throughput --vocab_file VOCAB --corpus bench_corpus/corpus_10mb.txt
+    python -m benchmarks.throughput --vocab_file VOCAB --growth bench_corpus/corpus_{10,30,100}mb.txt
 
-The floor is the same text through segmentation + WordPiece alone, in one plain Python loop: the
-work no pipeline can avoid. End-to-end figures are characters per second per core (wall time x
-workers). Prints one table; nothing here is a test.
+The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
+plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second
+per core (characters / wall time / workers) of the job on the DirectRunner in multi-processing
+mode, and the peak resident memory of its largest process. Prints Markdown tables; nothing here is
+a test. For --segmenter ltp_legacy without --segmenter_model, a model is trained first on 80% of the
+SIGHAN PKU gold file in ../shared/data.
 """
 import argparse
 import json
@@ -15,11 +19,12 @@ import sys
 import tempfile
 import time
 
+from benchmarks.build_corpus import DEFAULT_DATA
 from benchmarks.process_monitor import run_measured
 from wwm import vocab as vocab_lib
 from wwm.hashing import seeded_rng
 from wwm.instances import create_pair_instances
-from wwm.masking import mask_instance
+from wwm.masking import MaskingConfig, mask_instance
 from wwm.segmenters import make_segmenter
 from wwm.sentences import split_sentences
 from wwm.text_cleaning import clean_text
@@ -27,124 +32,153 @@ from wwm.tfrecord import encode_bert_example, frame_record
 from wwm.wordpiece import align_sentence, build_tokenizer
 
 
-def read_documents(path: pathlib.Path, max_chars: int) -> list:
+def read_documents(path: pathlib.Path, max_chars: int = 0) -> list:
     documents, chars = [], 0
     for block in path.read_text(encoding='utf-8').split('\n\n'):
         if block.strip():
             documents.append(block)
             chars += len(block)
-            if chars >= max_chars:
+            if max_chars and chars >= max_chars:
                 break
     return documents
 
 
-def _timed(label, function, items, chars, results):
-    start = time.perf_counter()
-    output = [function(item) for item in items]
-    seconds = time.perf_counter() - start
-    results.append((label, chars / seconds))
-    return output
+def legacy_model(data_dir: pathlib.Path, folder: str) -> str:
+    from wwm.segmented_text import read_segmented
+    from wwm.segmenters.legacy_training import train_cws_model
+    gold = read_segmented(str(data_dir / 'sighan2005' / 'pku_test_gold.utf8'))
+    path = str(pathlib.Path(folder) / 'cws_model.bin')
+    train_cws_model(gold[:int(len(gold) * 0.8)], path)
+    return path
 
 
-def stage_throughput(documents: list, vocab: dict, segmenter_name: str, dupe_factor: int,
-                     max_seq_length: int) -> list:
-    """Characters per second of each stage's library code, one core, no Beam."""
-    import opencc
-    chars = sum(map(len, documents))
-    results = []
-    converter = opencc.OpenCC('t2s')
-    segmenter = make_segmenter(segmenter_name)
-    tokenizer = build_tokenizer(vocab, True)
-    cleaned = _timed('clean', clean_text, documents, chars, results)
-    converted = _timed('opencc t2s', converter.convert, cleaned, chars, results)
-    sentences = _timed('split sentences', split_sentences, converted, chars, results)
-    words = _timed('segment (%s)' % segmenter_name, segmenter.segment, sentences, chars, results)
-
-    def tokenize(pair):
-        return [align_sentence(tokenizer, s, w) for s, w in zip(*pair)]
-    aligned = _timed('wordpiece + alignment', tokenize, list(zip(sentences, words)), chars, results)
-    docs = [[(a.token_ids, a.group_ids) for a in doc if a.token_ids] for doc in aligned]
-    docs = [d for d in docs if d]
-    replacement = vocab_lib.replacement_ids(vocab)
-
-    def instances_and_masks(index):
-        out = []
-        for copy in range(dupe_factor):
-            rng = seeded_rng(index, copy)
-            for instance in create_pair_instances(docs, index, max_seq_length, 0.1, rng, 101, 102):
-                masked = mask_instance(instance.token_ids, instance.segment_ids, instance.group_ids,
-                                       instance.is_random_next, 0.15, 20, True, 103, replacement, rng)
-                out.append(frame_record(encode_bert_example(masked, max_seq_length, 20)))
-        return out
-    _timed('instances+mask+encode (dupe %d, seq %d)' % (dupe_factor, max_seq_length),
-           instances_and_masks, range(len(docs)), chars, results)
-    return results
-
-
-def floor_throughput(documents: list, vocab: dict, segmenter_name: str) -> float:
-    """Segmentation + WordPiece only, plain loop: characters per second on one core."""
-    segmenter = make_segmenter(segmenter_name)
-    tokenizer = build_tokenizer(vocab, True)
+def floor_throughput(documents: list, segmenter, tokenizer) -> float:
+    """Sentences, segmentation and WordPiece only, plain loop: characters per second, one core."""
     chars = sum(map(len, documents))
     start = time.perf_counter()
     for document in documents:
-        for line in document.split('\n'):
-            words = segmenter.segment([line])[0]
-            tokenizer.encode(line, add_special_tokens=False)
-            del words
+        sentences = split_sentences(document)
+        segmenter.segment(sentences)
+        for sentence in sentences:
+            tokenizer.encode(sentence, add_special_tokens=False)
     return chars / (time.perf_counter() - start)
 
 
+def _timed(results, label, chars, function, items):
+    start = time.perf_counter()
+    output = [function(item) for item in items]
+    results.append((label, chars / (time.perf_counter() - start)))
+    return output
+
+
+def stage_throughput(documents, segmenter, tokenizer, vocab, dupe_factor, max_seq_length) -> list:
+    """(stage, characters per second) of each stage's library code on one core, no Beam."""
+    import opencc
+    chars = sum(map(len, documents))
+    results = []
+    cleaned = _timed(results, 'clean', chars, clean_text, documents)
+    converted = _timed(results, 'OpenCC t2s', chars, opencc.OpenCC('t2s').convert, cleaned)
+    sentences = _timed(results, 'split sentences', chars, split_sentences, converted)
+    words = _timed(results, 'segment', chars, segmenter.segment, sentences)
+    aligned = _timed(results, 'WordPiece + alignment', chars,
+                     lambda pair: [align_sentence(tokenizer, s, w) for s, w in zip(*pair)],
+                     list(zip(sentences, words)))
+    docs = [d for d in ([(a.token_ids, a.group_ids) for a in doc if a.token_ids] for doc in aligned) if d]
+    config = MaskingConfig(max_predictions=max(20, round(max_seq_length * 0.15)))
+    replacement = vocab_lib.replacement_ids(vocab)
+
+    def instances_masks_records(index):
+        records = []
+        for copy in range(dupe_factor):
+            rng = seeded_rng(index, copy)
+            for instance in create_pair_instances(docs, index, max_seq_length, 0.1, rng,
+                                                  vocab['[CLS]'], vocab['[SEP]']):
+                masked, _ = mask_instance(instance, config, rng, vocab['[MASK]'], replacement)
+                records.append(frame_record(encode_bert_example(masked, max_seq_length,
+                                                                config.max_predictions)))
+        return records
+    _timed(results, 'instances + masks + records (dupe %d, seq %d)' % (dupe_factor, max_seq_length),
+           chars, instances_masks_records, range(len(docs)))
+    return results
+
+
 def pipeline_run(corpus: pathlib.Path, vocab_file: str, workers: int, extra: list) -> dict:
-    """The job end to end on the DirectRunner; wall time and per-process peak RSS."""
+    """The job end to end; wall time and per-process peak RSS."""
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, '-m', 'beam_jobs.build_pretraining_data', '--input', str(corpus),
                    '--output_dir', out + '/ds', '--vocab_file', vocab_file, '--num_shards', '8',
                    '--direct_running_mode=multi_processing', '--direct_num_workers=%d' % workers] + extra
-        result = run_measured(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        result = run_measured(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if result['returncode'] != 0:
             raise RuntimeError('job failed: %s' % ' '.join(command))
-        manifest = json.loads(pathlib.Path(out, 'ds', 'manifest.json').read_text())
-        result['instances'] = manifest['counts']['instances']
+        result['counts'] = json.loads(pathlib.Path(out, 'ds', 'manifest.json').read_text())['counts']
     return result
+
+
+def _row(cells) -> str:
+    return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--corpus', required=True, type=pathlib.Path)
     parser.add_argument('--vocab_file', required=True)
-    parser.add_argument('--segmenter', default='jieba')
-    parser.add_argument('--stage_chars', type=int, default=1_000_000,
-                        help='characters used for the per-stage and floor measurements')
+    parser.add_argument('--corpus', type=pathlib.Path, help='corpus for the stage and matrix runs')
+    parser.add_argument('--growth', type=pathlib.Path, nargs='*', default=[],
+                        help='corpora of growing size, run at dupe 1, seq 128, 2 workers')
+    parser.add_argument('--segmenter', default='jieba', choices=('jieba', 'ltp_legacy'))
+    parser.add_argument('--segmenter_model', default=None)
+    parser.add_argument('--data_dir', type=pathlib.Path, default=DEFAULT_DATA)
+    parser.add_argument('--stage_chars', type=int, default=1_000_000)
     parser.add_argument('--workers', type=int, nargs='+', default=[1, 2])
     parser.add_argument('--dupe_factors', type=int, nargs='+', default=[1, 10])
-    parser.add_argument('--skip_pipeline', action='store_true')
+    parser.add_argument('--seq_lengths', type=int, nargs='+', default=[128, 512])
     args = parser.parse_args()
 
     vocab = vocab_lib.parse_vocab(vocab_lib.read_vocab_bytes(args.vocab_file))
-    documents = read_documents(args.corpus, args.stage_chars)
-    floor = floor_throughput(documents, vocab, args.segmenter)
-    print('floor (segmentation + WordPiece, plain loop, 1 core): %.0f chars/s' % floor)
-    for dupe in args.dupe_factors:
-        for seq in (128, 512):
-            for label, rate in stage_throughput(documents, vocab, args.segmenter, dupe, seq):
-                print('  stage %-42s %12.0f chars/s' % (label, rate))
-    if args.skip_pipeline:
-        return
-    corpus_chars = len(args.corpus.read_text(encoding='utf-8'))
-    print('\nend to end on %s (%.2f M chars), DirectRunner multi_processing:' % (args.corpus, corpus_chars / 1e6))
-    print('%-8s %-6s %-5s %10s %16s %8s %14s' % ('workers', 'dupe', 'seq', 'wall s', 'chars/s/core',
-                                                 '÷floor', 'peak RSS MB'))
-    for workers in args.workers:
-        for dupe in args.dupe_factors:
-            for seq in (128, 512):
-                extra = ['--dupe_factor', str(dupe), '--max_seq_length', str(seq),
-                         '--segmenter', args.segmenter]
-                result = pipeline_run(args.corpus, args.vocab_file, workers, extra)
-                per_core = corpus_chars / result['wall_s'] / workers
-                print('%-8d %-6d %-5d %10.1f %16.0f %8.2f %14.0f' % (
-                    workers, dupe, seq, result['wall_s'], per_core, per_core / floor,
-                    result['max_process_rss'] / 1e6))
+    tokenizer = build_tokenizer(vocab, True)
+    with tempfile.TemporaryDirectory() as folder:
+        model = args.segmenter_model
+        if args.segmenter == 'ltp_legacy' and not model:
+            model = legacy_model(args.data_dir, folder)
+        segmenter = make_segmenter(args.segmenter, model=model)
+        job_args = ['--segmenter', args.segmenter] + (['--segmenter_model', model] if model else [])
+        floor = None
+        if args.corpus:
+            documents = read_documents(args.corpus, args.stage_chars)
+            floor = floor_throughput(documents, segmenter, tokenizer)
+            print('\nfloor (%s): %.0f chars/s on one core\n' % (args.segmenter, floor))
+            print(_row(['stage (%s, one core, no Beam)' % args.segmenter, 'chars/s']))
+            print(_row(['---', '---:']))
+            for dupe in args.dupe_factors:
+                for seq in args.seq_lengths:
+                    for label, rate in stage_throughput(documents, segmenter, tokenizer, vocab, dupe, seq):
+                        if dupe == args.dupe_factors[0] and seq == args.seq_lengths[0] or 'instances' in label:
+                            print(_row([label, '%.0f' % rate]))
+            chars = len(args.corpus.read_text(encoding='utf-8'))
+            print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
+            print(_row(['workers', 'dupe', 'seq', 'wall s', 'chars/s/core', 'vs floor', 'instances',
+                        'peak RSS MB']))
+            print(_row(['---:'] * 8))
+            for workers in args.workers:
+                for dupe in args.dupe_factors:
+                    for seq in args.seq_lengths:
+                        result = pipeline_run(args.corpus, args.vocab_file, workers,
+                                              job_args + ['--dupe_factor', str(dupe),
+                                                          '--max_seq_length', str(seq)])
+                        per_core = chars / result['wall_s'] / workers
+                        print(_row([workers, dupe, seq, '%.1f' % result['wall_s'], '%.0f' % per_core,
+                                    '%.2f' % (per_core / floor), result['counts']['instances'],
+                                    '%.0f' % (result['max_process_rss'] / 1e6)]), flush=True)
+        if args.growth:
+            print('\ngrowth (dupe 1, seq 128, 2 workers, %s):\n' % args.segmenter)
+            print(_row(['corpus', 'M chars', 'wall s', 'chars/s/core', 'peak RSS MB']))
+            print(_row(['---', '---:', '---:', '---:', '---:']))
+            for corpus in args.growth:
+                chars = len(corpus.read_text(encoding='utf-8'))
+                result = pipeline_run(corpus, args.vocab_file, 2, job_args + ['--dupe_factor', '1'])
+                print(_row([corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
+                            '%.0f' % (chars / result['wall_s'] / 2),
+                            '%.0f' % (result['max_process_rss'] / 1e6)]), flush=True)
 
 
 if __name__ == '__main__':

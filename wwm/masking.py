@@ -63,8 +63,12 @@ def candidate_groups(group_ids: Sequence[int], whole_word: bool) -> List[List[in
 
 
 def choose_groups(candidates: List[List[int]], budget: int, rng) -> List[List[int]]:
-    """The reference's choice: candidates in random order, each taken if it fits the budget."""
-    rng.shuffle(candidates)
+    """The reference's choice: candidates in random order, each taken if it fits the budget.
+
+    The order comes from sorting on random keys rather than ``rng.shuffle``, whose Python-level
+    index draws were a third of the masking time; both give a uniform random order.
+    """
+    candidates.sort(key=lambda _group: rng.random())
     chosen, used = [], 0
     for group in candidates:
         if used >= budget:
@@ -147,7 +151,8 @@ def choose_ngrams(words: List[List[int]], budget: int, probs: Sequence[float], r
 
 
 def _random_ids(count: int, replacement_ids: Sequence[int], rng) -> List[int]:
-    return [replacement_ids[rng.randint(0, len(replacement_ids) - 1)] for _ in range(count)]
+    size = len(replacement_ids)
+    return [replacement_ids[int(rng.random() * size)] for _ in range(count)]
 
 
 class _Replacer:

@@ -99,7 +99,8 @@ def group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, span
         else:
             if first > previous_last and not same_piece_word:
                 group += 1
-            previous_last = max(previous_last, last)
+            if last > previous_last:
+                previous_last = last
         previous_piece_word = piece_word
         groups.append(group)
     return groups, unaligned
