@@ -157,8 +157,8 @@ def main():
             chars = len(args.corpus.read_text(encoding='utf-8'))
             print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
             print(_row(['workers', 'dupe', 'seq', 'wall s', 'chars/s/core', 'vs floor', 'instances',
-                        'peak RSS MB']))
-            print(_row(['---:'] * 8))
+                        'worker peak RSS MB', 'runner peak RSS MB']))
+            print(_row(['---:'] * 9))
             for workers in args.workers:
                 for dupe in args.dupe_factors:
                     for seq in args.seq_lengths:
@@ -168,17 +168,20 @@ def main():
                         per_core = chars / result['wall_s'] / workers
                         print(_row([workers, dupe, seq, '%.1f' % result['wall_s'], '%.0f' % per_core,
                                     '%.2f' % (per_core / floor), result['counts']['instances'],
-                                    '%.0f' % (result['max_process_rss'] / 1e6)]), flush=True)
+                                    '%.0f' % (result['max_worker_rss'] / 1e6),
+                                    '%.0f' % (result['launcher_rss'] / 1e6)]), flush=True)
         if args.growth:
             print('\ngrowth (dupe 1, seq 128, 2 workers, %s):\n' % args.segmenter)
-            print(_row(['corpus', 'M chars', 'wall s', 'chars/s/core', 'peak RSS MB']))
-            print(_row(['---', '---:', '---:', '---:', '---:']))
+            print(_row(['corpus', 'M chars', 'wall s', 'chars/s/core', 'worker peak RSS MB',
+                        'runner peak RSS MB']))
+            print(_row(['---', '---:', '---:', '---:', '---:', '---:']))
             for corpus in args.growth:
                 chars = len(corpus.read_text(encoding='utf-8'))
                 result = pipeline_run(corpus, args.vocab_file, 2, job_args + ['--dupe_factor', '1'])
                 print(_row([corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
                             '%.0f' % (chars / result['wall_s'] / 2),
-                            '%.0f' % (result['max_process_rss'] / 1e6)]), flush=True)
+                            '%.0f' % (result['max_worker_rss'] / 1e6),
+                            '%.0f' % (result['launcher_rss'] / 1e6)]), flush=True)
 
 
 if __name__ == '__main__':
