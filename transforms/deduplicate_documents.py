@@ -44,10 +44,11 @@ class _Fingerprint(beam.DoFn):
 
     def process(self, document: Document):
         yield document.doc_id, document
+        normalized = dedup.normalize(document.text)
         if self._exact:
-            yield beam.pvalue.TaggedOutput('exact', (dedup.exact_fingerprint(document.text), document.doc_id))
+            yield beam.pvalue.TaggedOutput('exact', (dedup.exact_fingerprint(normalized), document.doc_id))
         if self._near:
-            sig = dedup.signature(document.text, self._near)
+            sig = dedup.signature(normalized, self._near)
             member = (document.doc_id, sig.tobytes())
             for key in dedup.band_keys(sig, *self._layout):
                 yield beam.pvalue.TaggedOutput('bands', (key, member))

@@ -43,9 +43,9 @@ def normalize(text: str) -> str:
     return word_chars(unicodedata.normalize('NFKC', text).casefold())
 
 
-def exact_fingerprint(text: str) -> bytes:
-    """128-bit BLAKE2b of the normalized text."""
-    return hashlib.blake2b(normalize(text).encode('utf-8'), digest_size=16).digest()
+def exact_fingerprint(normalized: str) -> bytes:
+    """128-bit BLAKE2b of a text's ``normalize``d form."""
+    return hashlib.blake2b(normalized.encode('utf-8'), digest_size=16).digest()
 
 
 def keep_rank(doc_id: str) -> Tuple[str, int]:
@@ -90,10 +90,10 @@ def shingle_hashes(normalized: str, size: int) -> np.ndarray:
     return hashes & np.uint64(0xFFFFFFFF)
 
 
-def signature(text: str, params: NearDuplicateParams) -> np.ndarray:
-    """MinHash signature (``num_perm`` uint32 values) of the text's shingle set."""
+def signature(normalized: str, params: NearDuplicateParams) -> np.ndarray:
+    """MinHash signature (``num_perm`` uint32 values) of the shingle set of a ``normalize``d text."""
     minhash = MinHash(num_perm=params.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int)
-    hashes = shingle_hashes(normalize(text), params.shingle_size).tolist()
+    hashes = shingle_hashes(normalized, params.shingle_size).tolist()
     for start in range(0, len(hashes), SHINGLE_BATCH):
         minhash.update_batch(hashes[start:start + SHINGLE_BATCH])
     return minhash.hashvalues.astype(np.uint32)

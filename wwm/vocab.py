@@ -81,14 +81,6 @@ def train_vocab(texts, vocab_size: int, do_lower_case: bool) -> list:
     return tokens
 
 
-def write_vocab(tokens, path: str) -> bytes:
-    """Write one token a line and return the bytes written."""
-    data = ''.join(tok + '\n' for tok in tokens).encode('utf-8')
-    with FileSystems.create(path) as handle:
-        handle.write(data)
-    return data
-
-
 def replacement_ids(vocab: dict) -> list:
     """Ids that the "random token" 10% of masking draws from: every real token, not the special or
     [unused] ones, nor the "##" forms of CJK characters (BERT never produces those for Chinese text)."""

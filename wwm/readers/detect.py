@@ -7,7 +7,8 @@ and plain text otherwise.
 import json
 import re
 
-COMPRESSION_SUFFIXES = ('.gz', '.bz2', '.zst', '.zstd', '.deflate', '.xz', '.lzma')
+from wwm.readers.decompress import SUFFIXES
+
 _WHITESPACE = '\ufeff \t\r\n'
 _LABELLED_LINE = re.compile(r'^[^\t\s]{1,20}\t\S')
 _DUREADER_KEYS = {'question', 'documents'}
@@ -17,7 +18,7 @@ _WIKIEXTRACTOR_KEYS = {'id', 'url', 'title', 'text'}
 def base_name(path: str) -> str:
     """The lower-cased path without its compression suffix."""
     path = path.lower()
-    for suffix in COMPRESSION_SUFFIXES:
+    for suffix in SUFFIXES:
         if path.endswith(suffix):
             return path[:-len(suffix)]
     return path
