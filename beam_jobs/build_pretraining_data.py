@@ -227,7 +227,10 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     """Wire the stages; see transforms/__init__.py for the order. Everything up to tokenization
     (and the bucketing of documents) is shared by the datasets of every --max_seq_length."""
     read = pipeline | 'Read' >> ReadDocuments(files)
-    texts, text_dropped, text_stats = clean_filter_deduplicate(read.documents, job)
+    # A file is read by one worker (a compressed stream cannot be split): spread its documents, or
+    # the stages fused after reading (cleaning, filters, fingerprints) run on one core per file.
+    spread = read.documents | 'Spread' >> beam.Reshuffle()
+    texts, text_dropped, text_stats = clean_filter_deduplicate(spread, job)
     # Up-sampling comes after deduplication, which would otherwise remove the copies.
     upsampled = texts | 'Upsample' >> UpsampleSources({f.name: f.weight for f in files}, job.random_seed)
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()

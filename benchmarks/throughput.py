@@ -115,6 +115,19 @@ def pipeline_run(corpus: pathlib.Path, vocab_file: str, workers: int, extra: lis
     return result
 
 
+def print_ratios(walls: dict, workers: list, dupe_factors: list, seq_lengths: list) -> None:
+    """The issue's ratios, from the runs of this invocation: dupe 10 against dupe 1 at the same
+    workers and length, and the most workers against one at the same dupe and length."""
+    print()
+    for (count, dupe, seq), wall in sorted(walls.items()):
+        if dupe != dupe_factors[0] and (count, dupe_factors[0], seq) in walls:
+            print('dupe %d / dupe %d, %d worker(s), seq %d: %.2fx the time' % (
+                dupe, dupe_factors[0], count, seq, wall / walls[count, dupe_factors[0], seq]))
+        if count != workers[0] and (workers[0], dupe, seq) in walls:
+            print('%d workers / %d, dupe %d, seq %d: %.2fx the speed' % (
+                count, workers[0], dupe, seq, walls[workers[0], dupe, seq] / wall))
+
+
 def _row(cells) -> str:
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
@@ -130,6 +143,7 @@ def main():
     parser.add_argument('--data_dir', type=pathlib.Path, default=DEFAULT_DATA)
     parser.add_argument('--stage_chars', type=int, default=1_000_000)
     parser.add_argument('--workers', type=int, nargs='+', default=[1, 2])
+    parser.add_argument('--growth_workers', type=int, default=2)
     parser.add_argument('--dupe_factors', type=int, nargs='+', default=[1, 10])
     parser.add_argument('--seq_lengths', type=int, nargs='+', default=[128, 512])
     args = parser.parse_args()
@@ -157,31 +171,39 @@ def main():
             chars = len(args.corpus.read_text(encoding='utf-8'))
             print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
             print(_row(['workers', 'dupe', 'seq', 'wall s', 'chars/s/core', 'vs floor', 'instances',
-                        'worker peak RSS MB', 'runner peak RSS MB']))
-            print(_row(['---:'] * 9))
+                        'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
+            print(_row(['---:'] * 11))
+            walls = {}
             for workers in args.workers:
                 for dupe in args.dupe_factors:
                     for seq in args.seq_lengths:
                         result = pipeline_run(args.corpus, args.vocab_file, workers,
                                               job_args + ['--dupe_factor', str(dupe),
                                                           '--max_seq_length', str(seq)])
+                        walls[workers, dupe, seq] = result['wall_s']
                         per_core = chars / result['wall_s'] / workers
                         print(_row([workers, dupe, seq, '%.1f' % result['wall_s'], '%.0f' % per_core,
                                     '%.2f' % (per_core / floor), result['counts']['instances'],
                                     '%.0f' % (result['max_worker_rss'] / 1e6),
-                                    '%.0f' % (result['launcher_rss'] / 1e6)]), flush=True)
+                                    '%.0f' % (result['launcher_rss'] / 1e6),
+                                    '%.1f' % result['worker_cpu_s'],
+                                    '%.1f' % result['launcher_cpu_s']]), flush=True)
+            print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
         if args.growth:
-            print('\ngrowth (dupe 1, seq 128, 2 workers, %s):\n' % args.segmenter)
+            workers = args.growth_workers
+            print('\ngrowth (dupe 1, seq 128, %d workers, %s):\n' % (workers, args.segmenter))
             print(_row(['corpus', 'M chars', 'wall s', 'chars/s/core', 'worker peak RSS MB',
-                        'runner peak RSS MB']))
-            print(_row(['---', '---:', '---:', '---:', '---:', '---:']))
+                        'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
+            print(_row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
             for corpus in args.growth:
                 chars = len(corpus.read_text(encoding='utf-8'))
-                result = pipeline_run(corpus, args.vocab_file, 2, job_args + ['--dupe_factor', '1'])
+                result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
                 print(_row([corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                            '%.0f' % (chars / result['wall_s'] / 2),
+                            '%.0f' % (chars / result['wall_s'] / workers),
                             '%.0f' % (result['max_worker_rss'] / 1e6),
-                            '%.0f' % (result['launcher_rss'] / 1e6)]), flush=True)
+                            '%.0f' % (result['launcher_rss'] / 1e6),
+                            '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]),
+                      flush=True)
 
 
 if __name__ == '__main__':

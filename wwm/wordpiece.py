@@ -109,7 +109,13 @@ def group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, span
 def align_sentence(tokenizer: Tokenizer, sentence: str, words: Sequence[str],
                    first_group: int = 0) -> AlignedSentence:
     """Tokenize ``sentence`` and attach the segmenter's word groups to its tokens."""
-    encoding = tokenizer.encode(sentence, add_special_tokens=False)
+    return align_encoding(tokenizer.encode(sentence, add_special_tokens=False), sentence, words,
+                          first_group)
+
+
+def align_encoding(encoding, sentence: str, words: Sequence[str], first_group: int = 0) -> AlignedSentence:
+    """Attach the segmenter's word groups to the tokens of ``encoding``, the tokenizer's output for
+    ``sentence`` (from ``encode`` or, a document at a time, ``encode_batch``)."""
     spans, _ = word_spans(sentence, words)
     groups, unaligned = group_tokens(encoding.offsets, encoding.word_ids, spans, len(sentence), first_group)
     return AlignedSentence(list(encoding.ids), groups, unaligned)
