@@ -4,11 +4,14 @@ import json
 import re
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from datasketch import MinHash
 
 import transforms.deduplicate_documents as dedup_transform
 from schemas.records import Document
+from tests.conftest import DEMO_CORPUS
 from tests.real_text import thucnews_documents
 from wwm import dedup
 
@@ -144,3 +147,40 @@ def test_shingle_hashes_are_one_per_distinct_shingle_and_stable():
     assert len(set(by_string.values())) == len(by_string)              # distinct shingles differ
     assert dedup.shingle_hashes('短', 5).tolist() == dedup.shingle_hashes('短', 5).tolist()
     assert hashes.max() < 2 ** 32
+
+
+def _reference_signature(normalized, params):
+    """The signature as datasketch computes it: a MinHash updated with the shingle hashes as a list."""
+    minhash = MinHash(num_perm=params.num_perm, seed=dedup.MINHASH_SEED, scheme=dedup.MINHASH_SCHEME, hashfunc=int)
+    hashes = dedup.shingle_hashes(normalized, params.shingle_size).tolist()
+    for start in range(0, len(hashes), 4096):
+        minhash.update_batch(hashes[start:start + 4096])
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def _assert_signatures_as_datasketch(texts, params=PARAMS):
+    for text in texts:
+        normalized = dedup.normalize(text)
+        sig = dedup.signature(normalized, params)
+        assert sig.dtype == np.uint32 and sig.shape == (params.num_perm,)
+        assert np.array_equal(sig, _reference_signature(normalized, params)), text[:60]
+
+
+def test_signature_equals_datasketch_on_real_documents(news):
+    demo = [path.read_text(encoding='utf-8') for path in sorted(DEMO_CORPUS.iterdir())]
+    _assert_signatures_as_datasketch(demo + [line for text in demo for line in text.split('\n')] + news)
+
+
+def test_signature_equals_datasketch_over_many_batches(news, monkeypatch):
+    long_text = ''.join(news[:20])
+    assert len(dedup.shingle_hashes(dedup.normalize(long_text), PARAMS.shingle_size)) > 3 * dedup.SHINGLE_BATCH
+    _assert_signatures_as_datasketch([long_text])
+    monkeypatch.setattr(dedup, 'SHINGLE_BATCH', 7)  # many batches, the last one partial
+    _assert_signatures_as_datasketch([long_text, news[0]])
+
+
+def test_signature_equals_datasketch_on_edge_cases():
+    texts = ['', '短', '数学', '哈' * 100, '𠀀𠀁𠀂' * 10, 'ABC abc １２３' * 5, ''.join(map(chr, range(0x4e00, 0x5e00)))]
+    for params in (PARAMS, PARAMS._replace(num_perm=1), PARAMS._replace(num_perm=256, shingle_size=1),
+                   PARAMS._replace(num_perm=64, shingle_size=9)):
+        _assert_signatures_as_datasketch(texts, params)

@@ -1,11 +1,14 @@
 """Document filters and boilerplate lines: exact cases, and what the defaults drop on the real corpora."""
 import json
+import random
 import re
 import unicodedata
+from collections import Counter
 
+import numpy as np
 import pytest
 
-from tests.conftest import shared_file
+from tests.conftest import DEMO_CORPUS, shared_file
 from wwm import filters
 from wwm.boilerplate import remove_boilerplate
 from wwm.filters import FilterThresholds, rejection
@@ -124,3 +127,129 @@ def test_boilerplate_on_real_news_removes_related_lists_and_credits():
         kept_related += len(re.findall(r'^(?:相关新闻|相关报道|相关阅读)[:：]', result.text, re.M))
         assert result.text, 'a whole article was boilerplate'
     assert kept_related == 0 and removed > 100
+
+
+# The measures as they were first written, in pure Python: the numpy ones must give the same floats.
+_CJK = re.compile('[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]')
+
+
+def _reference_cjk_fraction(chars):
+    return len(_CJK.findall(chars)) / len(chars) if chars else 0.0
+
+
+def _reference_top_ngram_fraction(chars, n=filters.TOP_NGRAM_SIZE):
+    if len(chars) < filters.MIN_CHARS_FOR_NGRAMS:
+        return 0.0
+    gram, count = Counter(chars[i:i + n] for i in range(len(chars) - n + 1)).most_common(1)[0]
+    if count < 2:
+        return 0.0
+    covered = bytearray(len(chars))
+    start = chars.find(gram)
+    while start >= 0:
+        covered[start:start + n] = b'\x01' * n
+        start = chars.find(gram, start + 1)
+    return sum(covered) / len(chars)
+
+
+def _reference_duplicate_ngram_fraction(chars, n=filters.DUPLICATE_NGRAM_SIZE):
+    if len(chars) < filters.MIN_CHARS_FOR_NGRAMS:
+        return 0.0
+    starts = {}
+    covered = bytearray(len(chars))
+    for i in range(len(chars) - n + 1):
+        first = starts.setdefault(chars[i:i + n], i)
+        if first != i:
+            covered[first:first + n] = b'\x01' * n
+            covered[i:i + n] = b'\x01' * n
+    return sum(covered) / len(chars)
+
+
+def _assert_measures_as_reference(texts, sizes=((filters.TOP_NGRAM_SIZE, filters.DUPLICATE_NGRAM_SIZE),)):
+    """Each measure of each text is the reference's float, for each (top, duplicate) n-gram size."""
+    for text in texts:
+        cjk = filters.cjk_fraction(text)
+        assert cjk == _reference_cjk_fraction(text) and type(cjk) is float, text[:60]
+        for top_n, duplicate_n in sizes:
+            top = filters.top_ngram_fraction(text, top_n)
+            duplicate = filters.duplicate_ngram_fraction(text, duplicate_n)
+            assert top == _reference_top_ngram_fraction(text, top_n), (top_n, text[:60])
+            assert duplicate == _reference_duplicate_ngram_fraction(text, duplicate_n), (duplicate_n, text[:60])
+            assert type(top) is float and type(duplicate) is float
+
+
+def _demo_documents():
+    """The demo corpus's text files: each line, and each whole file as one document."""
+    files = [path.read_text(encoding='utf-8') for path in sorted(DEMO_CORPUS.glob('*.txt'))]
+    assert files
+    return files + [line for text in files for line in text.split('\n')]
+
+
+def test_measures_equal_the_reference_on_the_demo_corpus():
+    texts = _demo_documents()
+    chars = [filters.word_chars(text) for text in texts]
+    assert sum(filters.top_ngram_fraction(c) > 0 for c in chars) >= 5  # the n-gram paths are exercised
+    _assert_measures_as_reference(texts + chars)
+
+
+def test_measures_equal_the_reference_on_real_documents():
+    texts = [text for texts in _real_corpora().values() for text in texts]
+    chars = [filters.word_chars(remove_boilerplate(clean_text(text)).text) for text in texts]
+    assert sum(filters.top_ngram_fraction(c) > 0 for c in chars) > 1000
+    assert sum(filters.duplicate_ngram_fraction(c) > 0 for c in chars) > 100
+    _assert_measures_as_reference(texts[:50] + chars)
+
+
+UNIQUE = ''.join(chr(0x4e00 + i) for i in range(60))
+# Two 4-grams occurring 3 times each, overlapping (covering 6 characters) or apart (covering 12).
+TIED_OVERLAPPING = '哈哈哈哈哈哈'
+TIED_APART = '甲乙丙丁' + UNIQUE[:3] + '甲乙丙丁' + UNIQUE[3:6] + '甲乙丙丁'
+
+
+def test_of_tied_ngrams_the_one_seen_first_is_measured():
+    length = len(TIED_OVERLAPPING + UNIQUE + TIED_APART)
+    assert filters.top_ngram_fraction(TIED_OVERLAPPING + UNIQUE + TIED_APART) == 6 / length
+    assert filters.top_ngram_fraction(TIED_APART + UNIQUE + TIED_OVERLAPPING) == 12 / length
+    assert filters.top_ngram_fraction(UNIQUE[:20] + TIED_APART + TIED_OVERLAPPING + UNIQUE[20:]) == 12 / length
+
+
+def _adversarial_texts():
+    rng = random.Random(7)
+    texts = ['', 'a', '中', UNIQUE[:49], UNIQUE[:50], '哈' * 49, '哈' * 50, '哈' * 60, '哈' * 10_000, '哈哈呵' * 40,
+             TIED_OVERLAPPING + UNIQUE + TIED_APART, TIED_APART + UNIQUE + TIED_OVERLAPPING,
+             UNIQUE[:20] + TIED_APART + TIED_OVERLAPPING + UNIQUE[20:], 'abab' * 13 + 'cdcd' * 13, 'ab中文12' * 30,
+             'The quick brown fox 中文 jumps over the lazy dog' * 3,
+             '𠀀' * 60, '𠀀𠀁' * 40, '𠀀中' * 30 + UNIQUE, ('中文𠀀abc' * 20)[:-1], '\U0003134f\U00031350' * 30,
+             '\ud840\udc00' * 30 + '𠀀' * 30, '\ud800' * 55, UNIQUE + '\udfff\ud800' * 20 + UNIQUE]
+    for _ in range(300):  # small alphabets: many repeats and ties
+        alphabet = rng.choice(['ab', '哈呵', '甲乙丙', 'a中𠀀', '0123456789', UNIQUE[:5] + '𠀀𠀁'])
+        texts.append(''.join(rng.choice(alphabet) for _ in range(rng.randrange(40, 400))))
+    return texts
+
+
+def test_measures_equal_the_reference_on_adversarial_texts():
+    _assert_measures_as_reference(_adversarial_texts(), sizes=((4, 10), (1, 2), (2, 3), (3, 5), (7, 16)))
+
+
+def test_cjk_fraction_at_the_edges_of_the_cjk_blocks():
+    edges = [0, 0x33FF, 0x3400, 0x4DBF, 0x4DC0, 0x4DFF, 0x4E00, 0x9FFF, 0xA000, 0xD800, 0xDFFF, 0xF8FF,
+             0xF900, 0xFAFF, 0xFB00, 0xFFFF, 0x10000, 0x1FFFF, 0x20000, 0x2A6DF, 0x3134F, 0x31350, 0x10FFFF]
+    texts = [chr(code) for code in edges] + [''.join(map(chr, edges))]
+    assert [filters.cjk_fraction(chr(code)) for code in edges].count(1.0) == 9
+    _assert_measures_as_reference(texts)
+
+
+def test_measures_on_more_distinct_characters_than_16_bits_hold():
+    """Every BMP character but the surrogates, and astral ones: nothing depends on a small alphabet."""
+    bmp = [chr(code) for code in range(0x10000) if not 0xD800 <= code <= 0xDFFF]
+    astral = [chr(code) for code in range(0x20000, 0x20000 + 8000)]
+    rng = random.Random(3)
+    text = ''.join(bmp + astral) + ''.join(rng.choice(bmp) for _ in range(2000)) + ''.join(bmp[:500])
+    _assert_measures_as_reference([text, ''.join(bmp) + ''.join(bmp[:300])])
+
+
+def test_measures_stay_exact_when_gram_hashes_collide(monkeypatch):
+    """Different grams sharing a hash are found and the grams themselves compared instead."""
+    hashes = filters._gram_hashes
+    for collide in (lambda h: h * np.uint64(0), lambda h: h % np.uint64(3), lambda h: h & np.uint64(15 << 60)):
+        monkeypatch.setattr(filters, '_gram_hashes', lambda *args, collide=collide: collide(hashes(*args)))
+        _assert_measures_as_reference(_adversarial_texts()[:40] + _demo_documents()[:3])

@@ -6,16 +6,18 @@ case-folded, and reduced to word characters (letters, digits, CJK), so copies th
 punctuation, spacing, full/half width or case are exact duplicates. Run after OpenCC, this also
 makes a traditional copy of a simplified text a duplicate.
 
-Near duplicates: MinHash (datasketch, fixed seed and permutation scheme, so every worker computes
+Near duplicates: MinHash (datasketch's, fixed seed and permutation scheme, so every worker computes
 the same signature) over the set of character k-shingles of the normalized text, split into
 ``bands`` bands of ``rows`` values; documents sharing a band are candidates, and a candidate counts
-when the signatures' estimated Jaccard similarity reaches the threshold.
+when the signatures' estimated Jaccard similarity reaches the threshold. The signature is computed
+in numpy with datasketch's permutations, bit for bit the values datasketch's MinHash gives.
 
 Which copy is kept: of a group of duplicates, the document with the smallest ``keep_rank``, that is
 the first document of the alphabetically first source file. A document is dropped when a document
 of smaller rank is its duplicate; that document may itself be dropped, so in a chain A~B~C where A
 and C are not similar, both B and C go.
 """
+import functools
 import hashlib
 import unicodedata
 from typing import Iterator, List, NamedTuple, Tuple
@@ -27,7 +29,7 @@ from wwm.filters import word_chars
 
 MINHASH_SEED = 1
 MINHASH_SCHEME = 'affine32'  # pinned: datasketch's default scheme changed in 2.0
-SHINGLE_BATCH = 4096         # bounds the (shingles x num_perm) matrix datasketch builds at once
+SHINGLE_BATCH = 4096         # bounds the (shingles x num_perm) matrix built at once
 
 
 class NearDuplicateParams(NamedTuple):
@@ -91,12 +93,42 @@ def shingle_hashes(normalized: str, size: int) -> np.ndarray:
 
 
 def signature(normalized: str, params: NearDuplicateParams) -> np.ndarray:
-    """MinHash signature (``num_perm`` uint32 values) of the shingle set of a ``normalize``d text."""
-    minhash = MinHash(num_perm=params.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int)
-    hashes = shingle_hashes(normalized, params.shingle_size).tolist()
+    """MinHash signature (``num_perm`` uint32 values) of the shingle set of a ``normalize``d text.
+
+    The values of datasketch's ``MinHash(scheme='affine32', hashfunc=int)`` updated with the shingle
+    hashes, computed here over the hash array: datasketch's ``update_batch`` converts its input one
+    element at a time in Python, which took most of the time. In uint32, numpy's products and sums
+    wrap around modulo 2^32 as the scheme's permutations ``a * h + b`` do.
+    """
+    a, b = _permutations(params.num_perm)
+    hashes = _fmix32(shingle_hashes(normalized, params.shingle_size).astype(np.uint32))
+    values = np.full(params.num_perm, 0xFFFFFFFF, dtype=np.uint32)  # an empty MinHash's values
     for start in range(0, len(hashes), SHINGLE_BATCH):
-        minhash.update_batch(hashes[start:start + SHINGLE_BATCH])
-    return minhash.hashvalues.astype(np.uint32)
+        permuted = np.multiply.outer(a, hashes[start:start + SHINGLE_BATCH])  # a row per permutation
+        permuted += b[:, np.newaxis]
+        np.minimum(values, permuted.min(axis=1), out=values)
+    return values
+
+
+@functools.lru_cache(maxsize=None)
+def _permutations(num_perm: int) -> np.ndarray:
+    """datasketch's permutation parameters (a, b) for ``num_perm``: drawn once, not per document."""
+    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+
+_FMIX_1 = np.uint32(0x85EBCA6B)
+_FMIX_2 = np.uint32(0xC2B2AE35)
+
+
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which the affine32 scheme applies to each input hash before
+    permuting it (datasketch's own is private)."""
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes *= _FMIX_1
+    hashes ^= hashes >> np.uint32(13)
+    hashes *= _FMIX_2
+    hashes ^= hashes >> np.uint32(16)
+    return hashes
 
 
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> List[bytes]:
