@@ -108,9 +108,12 @@ def pipeline_run(corpus: pathlib.Path, vocab_file: str, workers: int, extra: lis
         command = [sys.executable, '-m', 'beam_jobs.build_pretraining_data', '--input', str(corpus),
                    '--output_dir', out + '/ds', '--vocab_file', vocab_file, '--num_shards', '8',
                    '--direct_running_mode=multi_processing', '--direct_num_workers=%d' % workers] + extra
-        result = run_measured(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if result['returncode'] != 0:
-            raise RuntimeError('job failed: %s' % ' '.join(command))
+        # stderr to a file, not a pipe nobody reads while the job runs (a full pipe stalls it).
+        with open(out + '/stderr.txt', 'w+') as log:
+            result = run_measured(command, stdout=subprocess.DEVNULL, stderr=log)
+            if result['returncode'] != 0:
+                log.seek(0)
+                raise RuntimeError('job failed: %s\n%s' % (' '.join(command), log.read()[-4000:]))
         result['counts'] = json.loads(pathlib.Path(out, 'ds', 'manifest.json').read_text())['counts']
     return result
 
