@@ -192,6 +192,12 @@ def test_sdk_dockerfile_copies_every_package_of_the_project():
     assert any(op == 'RUN' and 'pip install --no-cache-dir .' in args for op, args in instructions)
 
 
+def test_sdk_dockerfile_sets_the_malloc_thresholds_of_local_runs():
+    from beam_jobs.runner_options import _MALLOC_SETTINGS
+    env = ' '.join(args for op, args in _dockerfile('dataflow/Dockerfile') if op == 'ENV').split()
+    assert {'%s=%s' % item for item in _MALLOC_SETTINGS.items()} <= set(env)
+
+
 def test_flex_template_dockerfile_and_metadata():
     instructions = _dockerfile('dataflow/flex_template/Dockerfile')
     env = dict(args.split('=', 1) for op, args in instructions if op == 'ENV')

@@ -91,3 +91,13 @@ def test_local_paths_are_made_absolute_for_workers_in_other_folders(monkeypatch)
     assert job.output_dir == str(ROOT / 'out') and os.path.isabs(job.vocab_file)
     assert [f.path for f in files] == [str(ROOT / 'examples' / 'demo_corpus' / name)
                                            for name in ('news.txt', 'wiki.txt')]
+
+
+def test_local_runs_pass_fixed_malloc_thresholds_to_their_workers(monkeypatch):
+    from beam_jobs.runner_options import _MALLOC_SETTINGS, bound_native_memory
+    monkeypatch.delenv('MALLOC_MMAP_THRESHOLD_', raising=False)
+    monkeypatch.setenv('MALLOC_TRIM_THRESHOLD_', '4194304')  # the user's own setting wins
+    bound_native_memory()
+    import os
+    assert os.environ['MALLOC_MMAP_THRESHOLD_'] == _MALLOC_SETTINGS['MALLOC_MMAP_THRESHOLD_']
+    assert os.environ['MALLOC_TRIM_THRESHOLD_'] == '4194304'
