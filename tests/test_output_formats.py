@@ -157,3 +157,15 @@ def test_the_seed_shuffles_the_order_but_not_the_balance(dynamic_dataset, tmp_pa
     assert sorted(first) == sorted(i for _, i in keyed) and first != [i for _, i in keyed]
     assert [s['records'] for s in other['formats']['arrow']['shards']] == [
         s['records'] for s in manifest['formats']['arrow']['shards']]
+
+
+def test_more_shards_than_records_gives_every_shard_some_empty(tmp_path, real_vocab_path):
+    from beam_jobs import inspect
+    output_dir, manifest = build_static_dataset(tmp_path, real_vocab_path, num_shards=48, documents=2)
+    total = manifest['counts']['instances']
+    assert 0 < total < 48
+    for output_format, layout in manifest['formats'].items():
+        records = [shard['records'] for shard in layout['shards']]
+        assert len(records) == 48 and sum(records) == total and set(records) == {0, 1}
+        assert len(dataset_instances(output_dir, manifest, output_format)) == total
+    assert inspect.main([str(output_dir), '--examples', '0']) == 0

@@ -43,6 +43,24 @@ def _to_shards(bucketed, layout: ShardLayout):
         yield shard, record
 
 
+def _write_files(temp_dir: str, num_shards: int, specs, index: int, instances) -> list:
+    """Every instance to one file per spec, in one pass; a ShardInfo per file."""
+    names = [shard_name(index, num_shards, spec.extension) for spec in specs]
+    handles = [FileSystems.create(FileSystems.join(temp_dir, name),
+                                  compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
+    sinks = [DigestingSink(handle) for handle in handles]
+    writers = [open_writer(spec, sink) for spec, sink in zip(specs, sinks)]
+    count = 0
+    for instance in instances:
+        for writer in writers:
+            writer.write(instance)
+        count += 1
+    for writer, handle in zip(writers, handles):
+        writer.close()
+        handle.close()
+    return [ShardInfo(name, count, sink.num_bytes, sink.hexdigest()) for name, sink in zip(names, sinks)]
+
+
 class _WriteShard(beam.DoFn):
     """One shard index -> one file per output spec, and a (format, ShardInfo) for each."""
 
@@ -53,41 +71,48 @@ class _WriteShard(beam.DoFn):
 
     def process(self, shard_records, layout):
         index, records = shard_records
-        ordered = sorted_records(r for r in records if r is not None)
         instances = (TrainingInstance(*pickle.loads(payload))
-                     for _, payload in own_records(ordered, layout, index))
-        for spec, info in zip(self._specs, self._write_files(index, instances)):
+                     for _, payload in own_records(sorted_records(records), layout, index))
+        infos = _write_files(self._temp_dir, self._num_shards, self._specs, index, instances)
+        for spec, info in zip(self._specs, infos):
             yield spec.output_format, info
 
-    def _write_files(self, index: int, instances) -> list:
-        """Every instance to one file per spec, in one pass; a ShardInfo per file."""
-        names = [shard_name(index, self._num_shards, spec.extension) for spec in self._specs]
-        handles = [FileSystems.create(FileSystems.join(self._temp_dir, name),
-                                      compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
-        sinks = [DigestingSink(handle) for handle in handles]
-        writers = [open_writer(spec, sink) for spec, sink in zip(self._specs, sinks)]
-        count = 0
-        for instance in instances:
-            for writer in writers:
-                writer.write(instance)
-            count += 1
-        for writer, handle in zip(writers, handles):
-            writer.close()
-            handle.close()
-        return [ShardInfo(name, count, sink.num_bytes, sink.hexdigest()) for name, sink in zip(names, sinks)]
+
+class _WriteEmptyShards(beam.DoFn):
+    """Empty files for the shards that received no record (fewer records than shards), so that
+    there are always ``num_shards`` files per spec."""
+
+    def __init__(self, temp_dir: str, num_shards: int, specs):
+        self._temp_dir = temp_dir
+        self._num_shards = num_shards
+        self._specs = specs
+
+    def process(self, _, written):
+        names = {info.file_name for _, info in written}
+        for index in range(self._num_shards):
+            if shard_name(index, self._num_shards, self._specs[0].extension) in names:
+                continue
+            infos = _write_files(self._temp_dir, self._num_shards, self._specs, index, ())
+            for spec, info in zip(self._specs, infos):
+                yield spec.output_format, info
 
 
 class WriteShards(beam.PTransform):
     """(InstanceKey, TrainingInstance) -> (output format, ShardInfo): ``num_shards`` files per spec.
 
     ``specs`` are wwm.shard_writers.OutputSpec; with fewer records than shards some files are empty.
+    The empty ones are written after the others, from the list of those written: mixing placeholder
+    elements into the shuffle instead would need a Flatten before it, which Beam's local runner
+    materializes, relaying every record once more.
     """
 
     def __init__(self, output_dir, num_shards, seed, specs):
         super().__init__()
         self._num_shards = num_shards
         self._seed = seed
-        self._write = _WriteShard(FileSystems.join(output_dir, INCOMPLETE_DIR), num_shards, list(specs))
+        temp_dir = FileSystems.join(output_dir, INCOMPLETE_DIR)
+        self._write = _WriteShard(temp_dir, num_shards, list(specs))
+        self._write_empty = _WriteEmptyShards(temp_dir, num_shards, list(specs))
 
     def expand(self, instances):
         hashed = instances | 'HashOrder' >> beam.Map(_hash_order, self._seed)
@@ -97,9 +122,11 @@ class WriteShards(beam.PTransform):
             | 'CountPerBucket' >> beam.combiners.Count.PerElement()
             | 'AllBuckets' >> beam.combiners.ToList()
             | 'Layout' >> beam.Map(_layout, self._num_shards))
-        every_shard = (instances.pipeline
-                       | 'EveryShard' >> beam.Create([(i, None) for i in range(self._num_shards)]))
-        return ((hashed | 'ToShards' >> beam.FlatMap(_to_shards, layout), every_shard)
-                | 'Merge' >> beam.Flatten()
-                | 'GroupShards' >> beam.GroupByKey()
-                | 'WriteShard' >> beam.ParDo(self._write, layout))
+        written = (hashed
+                   | 'ToShards' >> beam.FlatMap(_to_shards, layout)
+                   | 'GroupShards' >> beam.GroupByKey()
+                   | 'WriteShard' >> beam.ParDo(self._write, layout))
+        empty = (instances.pipeline
+                 | 'Once' >> beam.Create([None])
+                 | 'WriteEmptyShards' >> beam.ParDo(self._write_empty, beam.pvalue.AsList(written)))
+        return (written, empty) | 'AllShards' >> beam.Flatten()
