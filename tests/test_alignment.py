@@ -73,3 +73,17 @@ def test_token_outside_every_word_falls_back_to_its_own_group():
     # Offsets of three tokens; the segmenter's only word covers the first two characters.
     groups, unaligned = group_tokens([(0, 1), (1, 2), (2, 3)], [0, 1, 2], [(0, 2)], 3)
     assert groups == [0, 0, 1] and unaligned == 1
+
+
+def test_a_document_at_a_time_gives_what_a_sentence_at_a_time_gives(tokenizer, jieba_segmenter):
+    from wwm.wordpiece import align_encoding
+    compared = 0
+    for document in real_text.thucnews_documents(60):
+        sentences = real_text.sentences_of([document])
+        words = jieba_segmenter.segment(sentences)
+        encodings = tokenizer.encode_batch(sentences, add_special_tokens=False)
+        for sentence, sentence_words, encoding in zip(sentences, words, encodings):
+            assert (align_encoding(encoding, sentence, sentence_words, 7)
+                    == align_sentence(tokenizer, sentence, sentence_words, 7))
+            compared += 1
+    assert compared > 600

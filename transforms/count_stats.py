@@ -19,7 +19,7 @@ class _SumPerBundle(beam.DoFn):
     """Sums a bundle's (name, value) pairs and emits one pair per name when the bundle ends.
 
     Every count is a sum (see SumStats), so this changes no total; it sends a few pairs per bundle
-    downstream instead of several per record, which cost as much as masking the instance did.
+    downstream instead of several per record (per instance, at dupe 10 millions of elements).
     """
 
     def __init__(self, count_fn):
