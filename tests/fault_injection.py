@@ -58,6 +58,10 @@ class RetriedDoFn(beam.DoFn):
         self._inner.setup()
         self._lock = threading.Lock()
 
+    def start_bundle(self):
+        self._failed_attempt.start_bundle()
+        self._inner.start_bundle()
+
     def process(self, element, *args, **kwargs):
         thrown_away = _comparable(self._failed_attempt.process(element, *args, **kwargs) or [])
         with self._lock:
@@ -65,6 +69,14 @@ class RetriedDoFn(beam.DoFn):
         outputs = list(self._inner.process(element, *args, **kwargs) or [])
         if _comparable(outputs) != thrown_away:
             raise RetryChangedOutput('%s gave other outputs when retried' % self._label)
+        yield from outputs
+
+    def finish_bundle(self):
+        """What a DoFn emits when its bundle ends is retried with the bundle: compared the same way."""
+        thrown_away = _comparable(self._failed_attempt.finish_bundle() or [])
+        outputs = list(self._inner.finish_bundle() or [])
+        if _comparable(outputs) != thrown_away:
+            raise RetryChangedOutput('%s gave other outputs at the end of a retried bundle' % self._label)
         yield from outputs
 
     def teardown(self):
@@ -85,11 +97,17 @@ class FailingDoFn(beam.DoFn):
     def setup(self):
         self._inner.setup()
 
+    def start_bundle(self):
+        self._inner.start_bundle()
+
     def process(self, element, *args, **kwargs):
         self._seen += 1
         if self._seen > self._succeed:
             raise InjectedFailure('injected failure after %d elements' % self._succeed)
         yield from self._inner.process(element, *args, **kwargs) or []
+
+    def finish_bundle(self):
+        yield from self._inner.finish_bundle() or []
 
     def teardown(self):
         self._inner.teardown()
