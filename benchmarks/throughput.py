@@ -30,7 +30,7 @@ from wwm.segmenters import make_segmenter
 from wwm.sentences import split_sentences
 from wwm.text_cleaning import clean_text
 from wwm.tfrecord import encode_bert_example, frame_record
-from wwm.wordpiece import align_sentence, build_tokenizer
+from wwm.wordpiece import align_encoding, build_tokenizer
 
 
 def read_documents(path: pathlib.Path, max_chars: int = 0) -> list:
@@ -81,7 +81,8 @@ def stage_throughput(documents, segmenter, tokenizer, vocab, dupe_factor, max_se
     sentences = _timed(results, 'split sentences', chars, split_sentences, converted)
     words = _timed(results, 'segment', chars, segmenter.segment, sentences)
     aligned = _timed(results, 'WordPiece + alignment', chars,
-                     lambda pair: [align_sentence(tokenizer, s, w) for s, w in zip(*pair)],
+                     lambda pair: [align_encoding(e, s, w) for s, w, e in zip(
+                         *pair, tokenizer.encode_batch(pair[0], add_special_tokens=False))],
                      list(zip(sentences, words)))
     docs = [d for d in ([(a.token_ids, a.group_ids) for a in doc if a.token_ids] for doc in aligned) if d]
     config = MaskingConfig(max_predictions=max(20, round(max_seq_length * 0.15)))

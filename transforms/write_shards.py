@@ -43,58 +43,52 @@ def _to_shards(bucketed, layout: ShardLayout):
         yield shard, record
 
 
-def _write_files(temp_dir: str, num_shards: int, specs, index: int, instances) -> list:
-    """Every instance to one file per spec, in one pass; a ShardInfo per file."""
-    names = [shard_name(index, num_shards, spec.extension) for spec in specs]
-    handles = [FileSystems.create(FileSystems.join(temp_dir, name),
-                                  compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
-    sinks = [DigestingSink(handle) for handle in handles]
-    writers = [open_writer(spec, sink) for spec, sink in zip(specs, sinks)]
-    count = 0
-    for instance in instances:
-        for writer in writers:
-            writer.write(instance)
-        count += 1
-    for writer, handle in zip(writers, handles):
-        writer.close()
-        handle.close()
-    return [ShardInfo(name, count, sink.num_bytes, sink.hexdigest()) for name, sink in zip(names, sinks)]
-
-
-class _WriteShard(beam.DoFn):
-    """One shard index -> one file per output spec, and a (format, ShardInfo) for each."""
+class _ShardFiles(beam.DoFn):
+    """Base of the shard-writing DoFns: one file per output spec for a shard index."""
 
     def __init__(self, temp_dir: str, num_shards: int, specs):
         self._temp_dir = temp_dir
         self._num_shards = num_shards
         self._specs = specs
+
+    def _write(self, index: int, instances):
+        """Every instance to one file per spec, in one pass; (output format, ShardInfo) per file."""
+        names = [shard_name(index, self._num_shards, spec.extension) for spec in self._specs]
+        handles = [FileSystems.create(FileSystems.join(self._temp_dir, name),
+                                      compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
+        sinks = [DigestingSink(handle) for handle in handles]
+        writers = [open_writer(spec, sink) for spec, sink in zip(self._specs, sinks)]
+        count = 0
+        for instance in instances:
+            for writer in writers:
+                writer.write(instance)
+            count += 1
+        for writer, handle in zip(writers, handles):
+            writer.close()
+            handle.close()
+        for spec, name, sink in zip(self._specs, names, sinks):
+            yield spec.output_format, ShardInfo(name, count, sink.num_bytes, sink.hexdigest())
+
+
+class _WriteShard(_ShardFiles):
+    """(shard index, records sent to it) -> the shard's files, its own records in global order."""
 
     def process(self, shard_records, layout):
         index, records = shard_records
         instances = (TrainingInstance(*pickle.loads(payload))
                      for _, payload in own_records(sorted_records(records), layout, index))
-        infos = _write_files(self._temp_dir, self._num_shards, self._specs, index, instances)
-        for spec, info in zip(self._specs, infos):
-            yield spec.output_format, info
+        yield from self._write(index, instances)
 
 
-class _WriteEmptyShards(beam.DoFn):
+class _WriteEmptyShards(_ShardFiles):
     """Empty files for the shards that received no record (fewer records than shards), so that
     there are always ``num_shards`` files per spec."""
-
-    def __init__(self, temp_dir: str, num_shards: int, specs):
-        self._temp_dir = temp_dir
-        self._num_shards = num_shards
-        self._specs = specs
 
     def process(self, _, written):
         names = {info.file_name for _, info in written}
         for index in range(self._num_shards):
-            if shard_name(index, self._num_shards, self._specs[0].extension) in names:
-                continue
-            infos = _write_files(self._temp_dir, self._num_shards, self._specs, index, ())
-            for spec, info in zip(self._specs, infos):
-                yield spec.output_format, info
+            if shard_name(index, self._num_shards, self._specs[0].extension) not in names:
+                yield from self._write(index, ())
 
 
 class WriteShards(beam.PTransform):
