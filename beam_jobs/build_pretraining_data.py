@@ -205,8 +205,15 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
 
 
+def _weight_of(document, weights: dict) -> float:
+    """How many copies of a document up-sampling makes, on average."""
+    return weights.get(document.source, 1.0)
+
+
 def clean_filter_deduplicate(documents, job):
-    """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...]).
+    """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...], filtered).
+
+    ``filtered``: the documents that passed the filters, before deduplication.
 
     OpenCC runs before the filters and dedup: boilerplate patterns then see one script, and a
     traditional copy of a simplified document is an exact or near duplicate of it.
@@ -220,7 +227,7 @@ def clean_filter_deduplicate(documents, job):
         deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(job.dedup_exact, near)
         documents = deduplicated.documents
         dropped.append(deduplicated.dropped)
-    return documents, dropped, [cleaned.stats, filtered.stats]
+    return documents, dropped, [cleaned.stats, filtered.stats], filtered.documents
 
 
 def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_digest=None) -> None:
@@ -230,14 +237,16 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     # A file is read by one worker (a compressed stream cannot be split): spread its documents, or
     # the stages fused after reading (cleaning, filters, fingerprints) run on one core per file.
     spread = read.documents | 'Spread' >> beam.Reshuffle()
-    texts, text_dropped, text_stats = clean_filter_deduplicate(spread, job)
+    weights = {f.name: f.weight for f in files}
+    texts, text_dropped, text_stats, filtered = clean_filter_deduplicate(spread, job)
     # Up-sampling comes after deduplication, which would otherwise remove the copies.
-    upsampled = texts | 'Upsample' >> UpsampleSources({f.name: f.weight for f in files}, job.random_seed)
+    upsampled = texts | 'Upsample' >> UpsampleSources(weights, job.random_seed)
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
-        needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size)
+        needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size,
+        filtered | 'ExpectedDocuments' >> beam.Map(_weight_of, weights) | beam.CombineGlobally(sum))
 
     dropped = (tuple([read.dropped] + text_dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())

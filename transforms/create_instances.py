@@ -34,8 +34,8 @@ def needs_buckets(sentence_pair: str, cross_document: bool) -> bool:
     return sentence_pair == 'nsp' or cross_document
 
 
-def _bucket_of(document: TokenizedDocument, seed: int, num_documents: int, bucket_size: int):
-    num_buckets = max(1, num_documents // bucket_size)
+def _bucket_of(document: TokenizedDocument, seed: int, num_documents: float, bucket_size: int):
+    num_buckets = max(1, int(num_documents) // bucket_size)
     return stable_hash64(seed, 'bucket', document.doc_id) % num_buckets, document
 
 
@@ -46,21 +46,29 @@ def _in_seeded_order(bucket, seed: int) -> list:
 
 class GroupDocuments(beam.PTransform):
     """TokenizedDocument -> lists of documents that instances are made from together: buckets in
-    seeded order when the sentence-pair task needs other documents, else one document each."""
+    seeded order when the sentence-pair task needs other documents, else one document each.
 
-    def __init__(self, with_buckets: bool, seed: int, bucket_size: int):
+    ``num_documents``: a singleton PCollection, about how many documents arrive, which sets the
+    number of buckets. It is taken from an earlier stage (the documents before deduplication) on
+    purpose: a count of the tokenized documents themselves would make a runner hold them all before
+    the first one is bucketed (Beam's local runner does), where bucketing can otherwise go on as
+    they are tokenized.
+    """
+
+    def __init__(self, with_buckets: bool, seed: int, bucket_size: int, num_documents):
         super().__init__()
         self._with_buckets = with_buckets
         self._seed = seed
         self._bucket_size = bucket_size
+        self._num_documents = num_documents
 
     def expand(self, documents):
         if not self._with_buckets:
             return documents | 'Alone' >> beam.Map(lambda document: [document])
-        num_documents = documents | 'CountDocuments' >> beam.combiners.Count.Globally()
         return (documents
                 | 'AssignBucket' >> beam.Map(_bucket_of, self._seed,
-                                             beam.pvalue.AsSingleton(num_documents), self._bucket_size)
+                                             beam.pvalue.AsSingleton(self._num_documents),
+                                             self._bucket_size)
                 | 'GroupBuckets' >> beam.GroupByKey()
                 | 'SeededOrder' >> beam.Map(_in_seeded_order, self._seed))
 

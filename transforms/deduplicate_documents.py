@@ -41,6 +41,7 @@ class _Fingerprint(beam.DoFn):
         self._exact = exact
         self._near = near
         self._layout = dedup.band_layout(near) if near else None
+        self._permutations = dedup.permutations(near.num_perm) if near else None
 
     def process(self, document: Document):
         yield document.doc_id, document
@@ -48,7 +49,7 @@ class _Fingerprint(beam.DoFn):
         if self._exact:
             yield beam.pvalue.TaggedOutput('exact', (dedup.exact_fingerprint(normalized), document.doc_id))
         if self._near:
-            sig = dedup.signature(normalized, self._near)
+            sig = dedup.signature(normalized, self._near, self._permutations)
             member = (document.doc_id, sig.tobytes())
             for key in dedup.band_keys(sig, *self._layout):
                 yield beam.pvalue.TaggedOutput('bands', (key, member))

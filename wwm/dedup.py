@@ -23,7 +23,6 @@ import unicodedata
 from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from wwm.filters import word_chars
 
@@ -62,6 +61,7 @@ def band_layout(params: NearDuplicateParams) -> Tuple[int, int]:
     """(bands, rows): the given ones, or those datasketch finds best for the threshold."""
     if params.bands:
         return params.bands, params.rows
+    from datasketch import MinHashLSH  # here, not at the top: see permutations()
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
     return lsh.b, lsh.r
 
@@ -92,15 +92,16 @@ def shingle_hashes(normalized: str, size: int) -> np.ndarray:
     return hashes & np.uint64(0xFFFFFFFF)
 
 
-def signature(normalized: str, params: NearDuplicateParams) -> np.ndarray:
+def signature(normalized: str, params: NearDuplicateParams, perms=None) -> np.ndarray:
     """MinHash signature (``num_perm`` uint32 values) of the shingle set of a ``normalize``d text.
 
     The values of datasketch's ``MinHash(scheme='affine32', hashfunc=int)`` updated with the shingle
     hashes, computed here over the hash array: datasketch's ``update_batch`` converts its input one
     element at a time in Python, which took most of the time. In uint32, numpy's products and sums
-    wrap around modulo 2^32 as the scheme's permutations ``a * h + b`` do.
+    wrap around modulo 2^32 as the scheme's permutations ``a * h + b`` do. ``perms``: the
+    ``permutations(params.num_perm)``, when the caller already has them.
     """
-    a, b = _permutations(params.num_perm)
+    a, b = permutations(params.num_perm) if perms is None else perms
     hashes = _fmix32(shingle_hashes(normalized, params.shingle_size).astype(np.uint32))
     values = np.full(params.num_perm, 0xFFFFFFFF, dtype=np.uint32)  # an empty MinHash's values
     for start in range(0, len(hashes), SHINGLE_BATCH):
@@ -111,8 +112,14 @@ def signature(normalized: str, params: NearDuplicateParams) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def _permutations(num_perm: int) -> np.ndarray:
-    """datasketch's permutation parameters (a, b) for ``num_perm``: drawn once, not per document."""
+def permutations(num_perm: int) -> np.ndarray:
+    """datasketch's permutation parameters (a, b) for ``num_perm``: drawn once, not per document.
+
+    datasketch is imported here rather than at the top: importing it pulls in scipy, 0.7 s of every
+    worker's start-up, so the pipeline draws the permutations once when it is built and ships them
+    with its DoFn.
+    """
+    from datasketch import MinHash
     return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
 
 
