@@ -1,0 +1,39 @@
+"""Documents are bucketed for NSP by a count given from an earlier stage, not by their own count."""
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
+
+from schemas.records import TokenizedDocument
+from transforms.create_instances import GroupDocuments
+
+
+def _documents(pipeline, count: int):
+    return pipeline | 'Documents' >> beam.Create(
+        [TokenizedDocument('a.txt:%d' % i, 'a.txt', [([101], [0])], 0) for i in range(count)])
+
+
+def _check_buckets(documents: int, announced: float, bucket_size: int, expect) -> None:
+    """Runs GroupDocuments and calls ``expect`` with the sorted bucket sizes, inside the pipeline."""
+    def check(found):
+        if not expect(found[0]):
+            raise BeamAssertException('bucket sizes %s' % found[0])
+    with TestPipeline() as pipeline:
+        count = pipeline | 'Count' >> beam.Create([announced])
+        groups = _documents(pipeline, documents) | GroupDocuments(True, 12345, bucket_size, count)
+        sizes = groups | beam.Map(len) | beam.combiners.ToList() | beam.Map(sorted)
+        assert_that(sizes, check)
+
+
+def test_the_announced_count_sets_the_number_of_buckets_and_every_document_lands_in_one():
+    _check_buckets(40, 40.0, 10, lambda sizes: len(sizes) == 4 and sum(sizes) == 40)
+    # The count is announced before deduplication and weighting, so it can differ from the
+    # documents that arrive: 200 announced makes 20 buckets for the same 40 documents, 5 makes one.
+    _check_buckets(40, 200.0, 10, lambda sizes: len(sizes) > 4 and sum(sizes) == 40)
+    _check_buckets(40, 5.0, 10, lambda sizes: sizes == [40])
+
+
+def test_without_buckets_each_document_stays_alone():
+    with TestPipeline() as pipeline:
+        count = pipeline | 'Count' >> beam.Create([3.0])
+        groups = _documents(pipeline, 3) | GroupDocuments(False, 12345, 10, count)
+        assert_that(groups | beam.Map(len), equal_to([1, 1, 1]))
