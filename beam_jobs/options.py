@@ -119,7 +119,7 @@ class PretrainingDataOptions(PipelineOptions):
                            help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd).')
         group.add_argument('--bucket_size', type=int, default=1000,
                            help='Documents per bucket that random next-sentence segments are drawn '
-                                'from (bounds memory per worker).')
+                                'from (about: counted before deduplication; bounds memory per worker).')
         group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
                            help='Replace an existing dataset in --output_dir.')
         # Inputs: formats, encodings, several sources with weights (docs/inputs.md).
