@@ -38,7 +38,7 @@ from transforms.read_documents import ReadDocuments
 from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
-from transforms.upsample_sources import UpsampleSources
+from transforms.upsample_sources import UpsampleSources, source_weight
 from transforms.write_shards import INCOMPLETE_DIR, WriteShards
 from wwm import vocab as vocab_lib
 from wwm.document_files import read_documents
@@ -205,11 +205,6 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
 
 
-def _weight_of(document, weights: dict) -> float:
-    """How many copies of a document up-sampling makes, on average."""
-    return weights.get(document.source, 1.0)
-
-
 def clean_filter_deduplicate(documents, job):
     """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...], filtered).
 
@@ -244,9 +239,13 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
+    with_buckets = needs_buckets(job.sentence_pair, job.cross_document)
+    expected = None
+    if with_buckets:  # the documents tokenization will see, known before deduplication
+        expected = (filtered | 'ExpectedDocuments' >> beam.Map(source_weight, weights)
+                    | 'SumWeights' >> beam.CombineGlobally(sum))
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
-        needs_buckets(job.sentence_pair, job.cross_document), job.random_seed, job.bucket_size,
-        filtered | 'ExpectedDocuments' >> beam.Map(_weight_of, weights) | beam.CombineGlobally(sum))
+        with_buckets, job.random_seed, job.bucket_size, expected)
 
     dropped = (tuple([read.dropped] + text_dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())

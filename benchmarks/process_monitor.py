@@ -31,7 +31,7 @@ def _children(pid: int) -> list:
     return children
 
 
-def _tree(pid: int) -> list:
+def process_tree(pid: int) -> list:
     pids, stack = [], [pid]
     while stack:
         current = stack.pop()
@@ -40,7 +40,7 @@ def _tree(pid: int) -> list:
     return pids
 
 
-def _rss_bytes(pid: int) -> int:
+def rss_bytes(pid: int) -> int:
     try:
         with open('/proc/%d/statm' % pid) as handle:
             return int(handle.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
@@ -48,7 +48,7 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` so far (0 once it is gone)."""
     try:
         with open('/proc/%d/stat' % pid) as handle:
@@ -65,9 +65,9 @@ def run_measured(command: list, **kwargs) -> dict:
     start = time.perf_counter()
     process = subprocess.Popen(command, **kwargs)
     while process.poll() is None:
-        for pid in _tree(process.pid):
-            peaks[pid] = max(peaks.get(pid, 0), _rss_bytes(pid))
-            cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
+        for pid in process_tree(process.pid):
+            peaks[pid] = max(peaks.get(pid, 0), rss_bytes(pid))
+            cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
         time.sleep(0.1)
     wall = time.perf_counter() - start
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from benchmarks.process_monitor import _cpu_seconds, _rss_bytes, _tree
+from benchmarks.process_monitor import cpu_seconds, process_tree, rss_bytes
 
 SAMPLE_SECONDS = 0.05
 
@@ -31,8 +31,8 @@ class _StageRecorder:
     def wrap(self, run_bundle):
         def recorded(runner, context, bundle_context, *args, **kwargs):
             workers = _workers()
-            cpu_before = {pid: _cpu_seconds(pid) for pid in workers}
-            runner_before = _cpu_seconds(os.getpid())
+            cpu_before = {pid: cpu_seconds(pid) for pid in workers}
+            runner_before = cpu_seconds(os.getpid())
             peaks, stop = {}, threading.Event()
             sampler = threading.Thread(target=self._sample, args=(peaks, stop), daemon=True)
             sampler.start()
@@ -43,9 +43,9 @@ class _StageRecorder:
                 wall = time.perf_counter() - began
                 stop.set()
                 sampler.join()
-                cpu = [_cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in sorted(peaks)]
+                cpu = [cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in sorted(peaks)]
                 self.rows.append((began - self.start, wall, bundle_context.stage.name,
-                                  [c for c in cpu if c > 0.005], _cpu_seconds(os.getpid()) - runner_before,
+                                  [c for c in cpu if c > 0.005], cpu_seconds(os.getpid()) - runner_before,
                                   [peaks[pid] for pid in sorted(peaks)]))
         return recorded
 
@@ -53,7 +53,7 @@ class _StageRecorder:
     def _sample(peaks, stop):
         while not stop.is_set():
             for pid in _workers():
-                peaks[pid] = max(peaks.get(pid, 0), _rss_bytes(pid))
+                peaks[pid] = max(peaks.get(pid, 0), rss_bytes(pid))
             stop.wait(SAMPLE_SECONDS)
 
     def report(self, min_seconds: float) -> str:
@@ -89,7 +89,7 @@ def _short(stage_name: str) -> str:
 def _workers() -> list:
     """The SDK worker processes under this one (not the shells that start them)."""
     pids = []
-    for pid in _tree(os.getpid())[1:]:
+    for pid in process_tree(os.getpid())[1:]:
         try:
             with open('/proc/%d/comm' % pid) as handle:
                 if handle.read().strip() in ('sh', 'bash', 'dash'):

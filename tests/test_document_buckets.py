@@ -34,6 +34,5 @@ def test_the_announced_count_sets_the_number_of_buckets_and_every_document_lands
 
 def test_without_buckets_each_document_stays_alone():
     with TestPipeline() as pipeline:
-        count = pipeline | 'Count' >> beam.Create([3.0])
-        groups = _documents(pipeline, 3) | GroupDocuments(False, 12345, 10, count)
+        groups = _documents(pipeline, 3) | GroupDocuments(False, 12345, 10)
         assert_that(groups | beam.Map(len), equal_to([1, 1, 1]))

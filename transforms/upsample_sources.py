@@ -9,13 +9,18 @@ from schemas.records import Document, Dropped
 from wwm.upsampling import copies, copy_id
 
 
+def source_weight(document: Document, weights: dict) -> float:
+    """The weight of a document's source: how many copies of it up-sampling makes, on average."""
+    return weights.get(document.source, 1.0)
+
+
 class _Upsample(beam.DoFn):
     def __init__(self, weights: dict, seed: int):
         self._weights = weights
         self._seed = seed
 
     def process(self, document: Document):
-        weight = self._weights.get(document.source, 1.0)
+        weight = source_weight(document, self._weights)
         if weight == 1.0:
             yield document
             return
