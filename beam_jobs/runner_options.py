@@ -154,6 +154,8 @@ def local_runner(options):
     if _runner_key(options) not in _DIRECT:
         return None
     bound_native_memory()
+    from beam_jobs.local_messages import bound_message_sizes
+    bound_message_sizes()
     from apache_beam.portability.api import beam_provision_api_pb2
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.runners.portability.portable_runner import JobServiceHandle

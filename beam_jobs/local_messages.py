@@ -1,0 +1,74 @@
+"""Bounded data messages from Beam's local runner to its workers.
+
+Beam 2.77's FnApiRunner sends each worker its whole share of a stage's input as one data message:
+it writes every buffered chunk into one output stream and flushes only when the stream closes, and
+it encodes a worker's whole share of a GroupByKey as one string. On the 100 MB benchmark corpus a
+worker received the deduplicated documents as one 53 MB message and held it several times over
+(gRPC's receive buffer, the protobuf message, the bytes Beam decodes from), so a worker's peak
+memory grew with the corpus, not with a bundle. Two changes keep every message near
+``MESSAGE_BYTES``: a GroupByKey's share is encoded in pieces that end on element boundaries, and
+the runner flushes the stream to the worker as the pieces are written.
+
+These patch private parts of the pinned Beam (setup.py); tests/test_local_messages.py checks them
+against Beam's own results, so a Beam upgrade that moves them fails there, not in a user's job.
+"""
+from apache_beam.coders.coder_impl import create_OutputStream
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows
+from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
+
+MESSAGE_BYTES = 8 << 20
+
+_beam_partition = execution.GroupingBuffer.partition
+_beam_send_input = fn_runner.BundleManager._send_input_to_worker  # the tests compare with it
+
+
+def _grouped_in_global_window():
+    """What Beam's GroupingBuffer emits for each key under default windowing: one on-time pane."""
+    pane = PaneInfo(is_first=True, is_last=True, timing=PaneInfoTiming.ON_TIME, index=0,
+                    nonspeculative_index=0)
+    return GlobalWindows.windowed_value(None, timestamp=GlobalWindow().max_timestamp(),
+                                        pane_info=pane).with_value
+
+
+def _partition_in_pieces(self, n: int):
+    """GroupingBuffer.partition with each worker's share as strings of about MESSAGE_BYTES.
+
+    Keys go to workers as in Beam (the i-th key to worker i mod n); only the encoding is cut.
+    """
+    if self._grouped_output or not self._windowing.is_default():
+        return _beam_partition(self, n)
+    in_window = _grouped_in_global_window()
+    coder_impl = self._post_grouped_coder.get_impl()
+    key_coder_impl = self._key_coder.get_impl()
+    pieces = [[] for _ in range(n)]
+    streams = [create_OutputStream() for _ in range(n)]
+    for index, (encoded_key, values) in enumerate(self._table.items()):
+        worker = index % n
+        coder_impl.encode_to_stream(in_window((key_coder_impl.decode(encoded_key), values)),
+                                    streams[worker], True)
+        if streams[worker].size() >= MESSAGE_BYTES:
+            pieces[worker].append(streams[worker].get())
+            streams[worker] = create_OutputStream()
+    for worker, stream in enumerate(streams):
+        if stream.size() or not pieces[worker]:
+            pieces[worker].append(stream.get())
+    self._grouped_output = pieces
+    self._table.clear()
+    return pieces
+
+
+def _send_input_in_pieces(self, process_bundle_id, read_transform_id, byte_streams):
+    """BundleManager._send_input_to_worker, flushing a message whenever MESSAGE_BYTES are buffered."""
+    data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
+    for byte_stream in byte_streams or []:
+        data_out.write(byte_stream)
+        if data_out.size() >= MESSAGE_BYTES:
+            data_out.flush()
+    data_out.close()
+
+
+def bound_message_sizes() -> None:
+    """Apply both changes to this process's FnApiRunner (idempotent)."""
+    execution.GroupingBuffer.partition = _partition_in_pieces
+    fn_runner.BundleManager._send_input_to_worker = _send_input_in_pieces

@@ -1,0 +1,102 @@
+"""The local runner's messages to its workers are cut to a bounded size without changing their content.
+
+beam_jobs/local_messages.py replaces two private parts of Beam's FnApiRunner; these tests compare
+the replacements with Beam's own code on the same input, so a Beam upgrade that changes them fails
+here.
+"""
+import pytest
+from apache_beam import coders
+from apache_beam.coders.coders import GlobalWindowCoder
+from apache_beam.coders.coder_impl import create_InputStream
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
+from apache_beam.runners.worker.data_plane import SizeBasedBufferingClosableOutputStream
+from apache_beam.transforms import core
+from apache_beam.transforms.window import GlobalWindows
+
+from beam_jobs import local_messages
+
+KV = coders.TupleCoder([coders.BytesCoder(), coders.BytesCoder()])
+GROUPED = coders.TupleCoder([coders.BytesCoder(), coders.IterableCoder(coders.BytesCoder())])
+
+
+def _windowed(coder):
+    return coders.WindowedValueCoder(coder, GlobalWindowCoder())
+
+
+def _filled_buffer(num_keys: int) -> execution.GroupingBuffer:
+    buffer = execution.GroupingBuffer(_windowed(KV), _windowed(GROUPED),
+                                      core.Windowing(GlobalWindows()))
+    impl = _windowed(KV).get_impl()
+    encoded = b''.join(
+        impl.encode_nested(GlobalWindows.windowed_value((b'key%d' % (i % num_keys), b'v' * (i % 97))))
+        for i in range(20 * num_keys))
+    buffer.append(encoded)
+    return buffer
+
+
+def _decoded(pieces) -> list:
+    impl = _windowed(GROUPED).get_impl()
+    values = []
+    for piece in pieces:
+        stream = create_InputStream(piece)
+        while stream.size() > 0:
+            windowed = impl.decode_from_stream(stream, True)
+            key, grouped = windowed.value
+            values.append((key, list(grouped), windowed.timestamp, windowed.windows, windowed.pane_info))
+    return values
+
+
+def test_grouped_share_is_cut_on_element_boundaries_with_beams_content(monkeypatch):
+    monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', 2000)
+    ours = local_messages._partition_in_pieces(_filled_buffer(300), 2)
+    beams = local_messages._beam_partition(_filled_buffer(300), 2)
+    assert [len(share) for share in beams] == [1, 1]
+    for our_share, beam_share in zip(ours, beams):
+        assert len(our_share) > 5
+        assert max(len(piece) for piece in our_share) < 2000 + 3000  # one key's group at most
+        assert _decoded(our_share) == _decoded(beam_share)
+
+
+def test_small_or_empty_shares_stay_one_piece():
+    ours = local_messages._partition_in_pieces(_filled_buffer(1), 3)
+    assert [len(share) for share in ours] == [1, 1, 1]
+    assert _decoded(ours[0]) == _decoded(local_messages._beam_partition(_filled_buffer(1), 3)[0])
+    assert ours[1] == ours[2] == [b'']
+
+
+class _Channel:
+    def __init__(self):
+        self.messages = []
+
+    def output_stream(self, instruction_id, transform_id):
+        return SizeBasedBufferingClosableOutputStream(close_callback=self.messages.append,
+                                                      flush_callback=self.messages.append)
+
+
+class _BundleManager:
+    def __init__(self):
+        self._worker_handler = type('Handler', (), {'data_conn': _Channel()})()
+
+
+@pytest.mark.parametrize('send', [local_messages._send_input_in_pieces,
+                                  local_messages._beam_send_input])
+def test_input_is_flushed_in_pieces(monkeypatch, send):
+    monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', 1000)
+    manager = _BundleManager()
+    chunks = [bytes([i]) * (100 + 37 * i) for i in range(40)]
+    send(manager, 'bundle', 'read', chunks)
+    messages = manager._worker_handler.data_conn.messages
+    assert b''.join(messages) == b''.join(chunks)
+    if send is local_messages._send_input_in_pieces:
+        assert len(messages) > 20
+        assert max(len(message) for message in messages) < 1000 + max(len(c) for c in chunks)
+    else:  # Beam's own: everything in one message, what the patch is for
+        assert len(messages) == 1
+
+
+def test_the_local_runner_applies_both():
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from beam_jobs.runner_options import local_runner
+    local_runner(PipelineOptions([]))
+    assert execution.GroupingBuffer.partition is local_messages._partition_in_pieces
+    assert fn_runner.BundleManager._send_input_to_worker is local_messages._send_input_in_pieces
