@@ -4,7 +4,6 @@ beam_jobs/local_messages.py replaces two private parts of Beam's FnApiRunner; th
 the replacements with Beam's own code on the same input, so a Beam upgrade that changes them fails
 here.
 """
-import pytest
 from apache_beam import coders
 from apache_beam.coders.coders import GlobalWindowCoder
 from apache_beam.coders.coder_impl import create_InputStream
@@ -78,20 +77,28 @@ class _BundleManager:
         self._worker_handler = type('Handler', (), {'data_conn': _Channel()})()
 
 
-@pytest.mark.parametrize('send', [local_messages._send_input_in_pieces,
-                                  local_messages._beam_send_input])
-def test_input_is_flushed_in_pieces(monkeypatch, send):
-    monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', 1000)
+CHUNKS = [bytes([i]) * (100 + 37 * i) for i in range(40)]
+
+
+def _sent(send) -> list:
     manager = _BundleManager()
-    chunks = [bytes([i]) * (100 + 37 * i) for i in range(40)]
-    send(manager, 'bundle', 'read', chunks)
-    messages = manager._worker_handler.data_conn.messages
-    assert b''.join(messages) == b''.join(chunks)
-    if send is local_messages._send_input_in_pieces:
-        assert len(messages) > 20
-        assert max(len(message) for message in messages) < 1000 + max(len(c) for c in chunks)
-    else:  # Beam's own: everything in one message, what the patch is for
-        assert len(messages) == 1
+    send(manager, 'bundle', 'read', CHUNKS)
+    return manager._worker_handler.data_conn.messages
+
+
+def test_input_is_flushed_in_pieces(monkeypatch):
+    monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', 1000)
+    messages = _sent(local_messages._send_input_in_pieces)
+    assert b''.join(messages) == b''.join(CHUNKS)
+    assert len(messages) > 20
+    assert max(len(message) for message in messages) < 1000 + max(len(c) for c in CHUNKS)
+
+
+def test_beams_own_send_makes_one_message():
+    """What the patch is for: Beam sends everything in one message."""
+    messages = _sent(local_messages._beam_send_input)
+    assert b''.join(messages) == b''.join(CHUNKS)
+    assert len(messages) == 1
 
 
 def test_the_local_runner_applies_both():

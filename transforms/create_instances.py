@@ -49,10 +49,10 @@ class GroupDocuments(beam.PTransform):
     seeded order when the sentence-pair task needs other documents, else one document each.
 
     ``num_documents``: with buckets, a singleton PCollection, about how many documents arrive,
-    which sets the number of buckets (None without buckets). It is taken from an earlier stage (the documents before deduplication) on
-    purpose: a count of the tokenized documents themselves would make a runner hold them all before
-    the first one is bucketed (Beam's local runner does), where bucketing can otherwise go on as
-    they are tokenized.
+    which sets the number of buckets (None without buckets). It is taken from an earlier stage (the
+    documents before deduplication) on purpose: a count of the tokenized documents themselves would
+    make a runner hold them all before the first one is bucketed (Beam's local runner does), where
+    bucketing can otherwise go on as they are tokenized.
     """
 
     def __init__(self, with_buckets: bool, seed: int, bucket_size: int, num_documents=None):
