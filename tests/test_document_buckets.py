@@ -1,10 +1,12 @@
 """Documents are bucketed for NSP by a count given from an earlier stage, not by their own count."""
 import apache_beam as beam
+import pytest
+from apache_beam.coders import coders
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
 from schemas.records import TokenizedDocument
-from transforms.create_instances import GroupDocuments
+from transforms.create_instances import GroupDocuments, _bucket_of, _in_seeded_order
 
 
 def _documents(pipeline, count: int):
@@ -36,3 +38,23 @@ def test_without_buckets_each_document_stays_alone():
     with TestPipeline() as pipeline:
         groups = _documents(pipeline, 3) | GroupDocuments(False, 12345, 10)
         assert_that(groups | beam.Map(len), equal_to([1, 1, 1]))
+
+
+class _NoPickling(coders.Coder):
+    def encode(self, value):
+        raise AssertionError('Beam would pickle %r' % type(value))
+
+
+def test_bucketed_documents_cross_the_shuffle_without_beam_pickling_them():
+    """The runner that groups buckets decodes and re-encodes every value: a value Beam's coder
+    encodes natively is copied, one it must pickle is unpickled and pickled again."""
+    documents = [TokenizedDocument('a.txt:%d' % i, 'a.txt', [([101, 102 + i], [0, 1])], i) for i in range(5)]
+    keyed = [_bucket_of(document, 12345, 5.0, 10) for document in documents]
+    coder = coders.FastPrimitivesCoder(fallback_coder=_NoPickling())
+    for key_value in keyed:
+        assert coder.decode(coder.encode(key_value)) == key_value
+    with pytest.raises(AssertionError, match='pickle'):
+        coder.encode(documents[0])
+    ordered = _in_seeded_order((0, [value for _, value in reversed(keyed)]), 12345)
+    assert sorted(ordered) == sorted(documents)
+    assert ordered == _in_seeded_order((0, [value for _, value in keyed]), 12345)
