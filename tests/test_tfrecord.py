@@ -27,3 +27,19 @@ def test_framing_is_read_by_beam_and_checksums_are_verified(tmp_path):
         assert 'checksum' in str(error)
     else:
         raise AssertionError('corruption not detected')
+
+
+def test_instance_encoder_writes_the_padded_features_it_does_not_build():
+    """encode_instance appends padding as bytes; it must equal encoding the padded lists, for
+    both masking modes (dynamic pads word_ids with -1, a 10-byte varint) and values past 2**16."""
+    from schemas.bert_features import features_for
+    from schemas.records import TrainingInstance
+    from wwm.bert_padding import padded_features
+    instance = TrainingInstance([101, 70000, 5, 102], [0, 0, 1, 1], 1, [1, 2], [7, 8], [-1, 0, 1, -1], [2])
+    for masking in ('static', 'dynamic'):
+        padded = padded_features(instance, masking, 8, 3)
+        expected = tfrecord.encode_example([(spec.name, spec.dtype, padded[spec.name])
+                                            for spec in features_for(masking)])
+        assert tfrecord.encode_instance(instance, masking, 8, 3) == expected
+        assert parse_example(expected)['input_ids'] == ('int64_list', [101, 70000, 5, 102, 0, 0, 0, 0])
+    assert padded_features(instance, 'dynamic', 8, 3)['word_ids'] == [-1, 0, 1, -1, -1, -1, -1, -1]

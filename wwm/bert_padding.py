@@ -6,8 +6,9 @@ whichever format it reads. Which features, their lengths and padding: schemas/be
 from schemas.bert_features import features_for, feature_lengths
 
 
-def padded_features(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> dict:
-    """name -> values for every feature of the masking mode, in the spec's order."""
+def unpadded_features(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> list:
+    """(spec, values, how many padding values follow) for every feature of the masking mode, in
+    the spec's order. The encoder writes the padding without building the padded lists."""
     predictions = len(instance.masked_lm_positions)
     values = {
         'input_ids': instance.input_ids,
@@ -21,9 +22,16 @@ def padded_features(instance, masking: str, max_seq_length: int, max_predictions
         'next_sentence_labels': [instance.next_sentence_label],
     }
     lengths = feature_lengths(max_seq_length, max_predictions_per_seq, masking)
-    padded = {}
+    features = []
     for spec in features_for(masking):
-        given = list(values[spec.name])
+        given = values[spec.name]
         length = lengths[spec.name]
-        padded[spec.name] = given if length is None else given + [spec.padding] * (length - len(given))
-    return padded
+        features.append((spec, given, 0 if length is None else length - len(given)))
+    return features
+
+
+def padded_features(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> dict:
+    """name -> values for every feature of the masking mode, in the spec's order."""
+    return {spec.name: list(given) + [spec.padding] * padding
+            for spec, given, padding in unpadded_features(instance, masking, max_seq_length,
+                                                          max_predictions_per_seq)}

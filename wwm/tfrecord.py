@@ -10,8 +10,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import google_crc32c
 
-from schemas.bert_features import features_for
-from wwm.bert_padding import padded_features
+from wwm.bert_padding import unpadded_features
 
 _INT64_LIST = 3
 _FLOAT_LIST = 2
@@ -36,8 +35,9 @@ _VARINT_TABLE = [_varint(value) for value in range(1 << 16)]
 
 def _packed_varints(values) -> bytes:
     table = _VARINT_TABLE
-    size = len(table)
-    return b''.join([table[v] if 0 <= v < size else _varint(v) for v in values])
+    if values and 0 <= min(values) and max(values) < len(table):
+        return b''.join(map(table.__getitem__, values))   # the common case, without a Python loop
+    return b''.join([table[v] if 0 <= v < len(table) else _varint(v) for v in values])
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -47,18 +47,20 @@ def _field(number: int, payload: bytes) -> bytes:
             + payload)
 
 
-def _feature(values, dtype: str) -> bytes:
+def _entry(name: str, dtype: str, values, padding=0, padding_count: int = 0) -> bytes:
+    """One map entry of Features: the name and a list of ``values`` then ``padding_count`` times
+    ``padding``."""
     if dtype == 'int64':
-        return _field(_INT64_LIST, _field(1, _packed_varints(values)))
-    packed = struct.pack('<%df' % len(values), *values)
-    return _field(_FLOAT_LIST, _field(1, packed))
+        kind, packed = _INT64_LIST, _packed_varints(values) + _varint(padding) * padding_count
+    else:
+        kind = _FLOAT_LIST
+        packed = struct.pack('<%df' % (len(values) + padding_count), *values, *[padding] * padding_count)
+    return _field(1, _field(1, name.encode()) + _field(2, _field(kind, _field(1, packed))))
 
 
 def encode_example(features: List[Tuple[str, str, list]]) -> bytes:
     """Serialize (name, dtype, values) triples as a tf.train.Example, in the given order."""
-    entries = b''.join(_field(1, _field(1, name.encode()) + _field(2, _feature(values, dtype)))
-                       for name, dtype, values in features)
-    return _field(1, entries)
+    return _field(1, b''.join(_entry(name, dtype, values) for name, dtype, values in features))
 
 
 def masked_crc32c(data: bytes) -> int:
@@ -143,5 +145,6 @@ def encode_bert_example(instance, max_seq_length: int, max_predictions_per_seq: 
 
 def encode_instance(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
     """A TrainingInstance as the masking mode's feature set (schemas/bert_features.py), padded."""
-    values = padded_features(instance, masking, max_seq_length, max_predictions_per_seq)
-    return encode_example([(spec.name, spec.dtype, values[spec.name]) for spec in features_for(masking)])
+    features = unpadded_features(instance, masking, max_seq_length, max_predictions_per_seq)
+    return _field(1, b''.join(_entry(spec.name, spec.dtype, values, spec.padding, padding)
+                              for spec, values, padding in features))
