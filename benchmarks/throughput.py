@@ -2,12 +2,14 @@
 
     python -m benchmarks.build_corpus --size_mb 10 30 100
     python -m benchmarks.throughput --vocab_file VOCAB --corpus bench_corpus/corpus_10mb.txt
-    python -m benchmarks.throughput --vocab_file VOCAB --growth bench_corpus/corpus_{10,30,100}mb.txt
+    python -m benchmarks.throughput --vocab_file VOCAB --growth bench_corpus/corpus_{10,30,100}mb.txt \
+        --growth_workers 1 2
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
 plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second
 per core (characters / wall time / workers) of the job on the DirectRunner in multi-processing
-mode, and the peak resident memory of its largest process. Prints Markdown tables; nothing here is
+mode, and the peak resident memory of its largest process; growth runs also give the marginal
+throughput between consecutive corpora, from which the fixed start-up cancels out. Prints Markdown tables; nothing here is
 a test. For --segmenter ltp_legacy without --segmenter_model, a model is trained first on 80% of the
 SIGHAN PKU gold file in ../shared/data.
 """
@@ -136,19 +138,67 @@ def _row(cells) -> str:
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
 
+def growth(args, job_args: list, segmenter, tokenizer) -> None:
+    """The job on corpora of growing size, dupe 1, seq 128, for each worker count.
+
+    Besides each run's own throughput, prints the marginal one: the characters added from one corpus
+    to the next over the wall time they added, per core. The fixed start-up of a run (Beam's imports
+    and pipeline translation, worker processes, dictionaries: seconds that do not grow with the
+    corpus) cancels out of it, so it is the throughput a long run approaches. The floor is measured
+    before and after the runs, since this machine's speed drifts; the ratios use their mean.
+    """
+    documents = read_documents(args.growth[0], args.stage_chars)
+    floor_before = floor_throughput(documents, segmenter, tokenizer)
+    print('\nfloor before the growth runs (%s): %.0f chars/s on one core' % (args.segmenter, floor_before))
+    rows, walls = [], {}
+    for workers in args.growth_workers:
+        previous = None
+        for corpus in args.growth:
+            chars = len(corpus.read_text(encoding='utf-8'))
+            result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
+            walls[workers, corpus] = result['wall_s']
+            marginal = None
+            if previous and result['wall_s'] > previous[1]:
+                marginal = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
+            rows.append((workers, corpus, chars, result, marginal))
+            previous = chars, result['wall_s']
+            print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
+    floor_after = floor_throughput(documents, segmenter, tokenizer)
+    floor = (floor_before + floor_after) / 2
+    print('floor after: %.0f chars/s; mean %.0f\n' % (floor_after, floor))
+    print('growth (dupe 1, seq 128, %s):\n' % args.segmenter)
+    print(_row(['workers', 'corpus', 'M chars', 'wall s', 'chars/s/core', 'vs floor',
+                'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
+                'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
+    print(_row(['---:', '---'] + ['---:'] * 10))
+    for workers, corpus, chars, result, marginal in rows:
+        per_core = chars / result['wall_s'] / workers
+        print(_row([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
+                    '%.0f' % per_core, '%.2f' % (per_core / floor),
+                    '%.0f' % marginal if marginal else '', '%.2f' % (marginal / floor) if marginal else '',
+                    '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
+                    '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]))
+    counts = sorted(args.growth_workers)
+    if len(counts) > 1:
+        print()
+        for corpus in args.growth:
+            print('%s: %d workers / %d: %.2fx the speed' % (
+                corpus.name, counts[-1], counts[0], walls[counts[0], corpus] / walls[counts[-1], corpus]))
+
+
 def main():
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')  # one core, like each job worker
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--vocab_file', required=True)
     parser.add_argument('--corpus', type=pathlib.Path, help='corpus for the stage and matrix runs')
     parser.add_argument('--growth', type=pathlib.Path, nargs='*', default=[],
-                        help='corpora of growing size, run at dupe 1, seq 128, 2 workers')
+                        help='corpora of growing size, run at dupe 1, seq 128 with --growth_workers')
     parser.add_argument('--segmenter', default='jieba', choices=('jieba', 'ltp_legacy'))
     parser.add_argument('--segmenter_model', default=None)
     parser.add_argument('--data_dir', type=pathlib.Path, default=DEFAULT_DATA)
     parser.add_argument('--stage_chars', type=int, default=1_000_000)
     parser.add_argument('--workers', type=int, nargs='+', default=[1, 2])
-    parser.add_argument('--growth_workers', type=int, default=2)
+    parser.add_argument('--growth_workers', type=int, nargs='+', default=[2])
     parser.add_argument('--dupe_factors', type=int, nargs='+', default=[1, 10])
     parser.add_argument('--seq_lengths', type=int, nargs='+', default=[128, 512])
     args = parser.parse_args()
@@ -195,21 +245,7 @@ def main():
                                     '%.1f' % result['launcher_cpu_s']]), flush=True)
             print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
         if args.growth:
-            workers = args.growth_workers
-            print('\ngrowth (dupe 1, seq 128, %d workers, %s):\n' % (workers, args.segmenter))
-            print(_row(['corpus', 'M chars', 'wall s', 'chars/s/core', 'worker peak RSS MB',
-                        'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
-            print(_row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
-            for corpus in args.growth:
-                chars = len(corpus.read_text(encoding='utf-8'))
-                result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
-                print(_row([corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                            '%.0f' % (chars / result['wall_s'] / workers),
-                            '%.0f' % (result['max_worker_rss'] / 1e6),
-                            '%.0f' % (result['launcher_rss'] / 1e6),
-                            '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]),
-                      flush=True)
-
+            growth(args, job_args, segmenter, tokenizer)
 
 if __name__ == '__main__':
     main()
