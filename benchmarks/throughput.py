@@ -144,38 +144,43 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
     Besides each run's own throughput, prints the marginal one: the characters added from one corpus
     to the next over the wall time they added, per core. The fixed start-up of a run (Beam's imports
     and pipeline translation, worker processes, dictionaries: seconds that do not grow with the
-    corpus) cancels out of it, so it is the throughput a long run approaches. The floor is measured
-    before and after the runs, since this machine's speed drifts; the ratios use their mean.
+    corpus) cancels out of it, so it is the throughput a long run approaches. This machine's speed
+    drifts by tens of percent within minutes, so the floor is measured right before and right after
+    every run, and each run is compared with the mean of the two (a marginal figure with the mean
+    over both runs' floors).
     """
     documents = read_documents(args.growth[0], args.stage_chars)
-    floor_before = floor_throughput(documents, segmenter, tokenizer)
-    print('\nfloor before the growth runs (%s): %.0f chars/s on one core' % (args.segmenter, floor_before))
     rows, walls = [], {}
+    floor_after = floor_throughput(documents, segmenter, tokenizer)
     for workers in args.growth_workers:
         previous = None
         for corpus in args.growth:
             chars = len(corpus.read_text(encoding='utf-8'))
+            floor_before = floor_after
             result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
+            floor_after = floor_throughput(documents, segmenter, tokenizer)
+            floors = [floor_before, floor_after]
             walls[workers, corpus] = result['wall_s']
             marginal = None
             if previous and result['wall_s'] > previous[1]:
                 marginal = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
-            rows.append((workers, corpus, chars, result, marginal))
-            previous = chars, result['wall_s']
+                floors = previous[2] + floors
+            rows.append((workers, corpus, chars, result, marginal, floor_before, floor_after, floors))
+            previous = chars, result['wall_s'], [floor_before, floor_after]
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
-    floor_after = floor_throughput(documents, segmenter, tokenizer)
-    floor = (floor_before + floor_after) / 2
-    print('floor after: %.0f chars/s; mean %.0f\n' % (floor_after, floor))
-    print('growth (dupe 1, seq 128, %s):\n' % args.segmenter)
-    print(_row(['workers', 'corpus', 'M chars', 'wall s', 'chars/s/core', 'vs floor',
-                'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
+    print('\ngrowth (dupe 1, seq 128, %s):\n' % args.segmenter)
+    print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
+                'vs floor', 'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
                 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
-    print(_row(['---:', '---'] + ['---:'] * 10))
-    for workers, corpus, chars, result, marginal in rows:
+    print(_row(['---:', '---'] + ['---:'] * 11))
+    for workers, corpus, chars, result, marginal, before, after, floors in rows:
         per_core = chars / result['wall_s'] / workers
+        marginal_floor = sum(floors) / len(floors)
         print(_row([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                    '%.0f' % per_core, '%.2f' % (per_core / floor),
-                    '%.0f' % marginal if marginal else '', '%.2f' % (marginal / floor) if marginal else '',
+                    '%.0f / %.0f' % (before, after), '%.0f' % per_core,
+                    '%.2f' % (per_core / ((before + after) / 2)),
+                    '%.0f' % marginal if marginal else '',
+                    '%.2f' % (marginal / marginal_floor) if marginal else '',
                     '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
                     '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]))
     counts = sorted(args.growth_workers)
@@ -184,7 +189,6 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
         for corpus in args.growth:
             print('%s: %d workers / %d: %.2fx the speed' % (
                 corpus.name, counts[-1], counts[0], walls[counts[0], corpus] / walls[counts[-1], corpus]))
-
 
 def main():
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')  # one core, like each job worker
