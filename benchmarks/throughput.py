@@ -31,7 +31,7 @@ from wwm.masking import MaskingConfig, mask_instance
 from wwm.segmenters import make_segmenter
 from wwm.sentences import split_sentences
 from wwm.text_cleaning import clean_text
-from wwm.tfrecord import encode_bert_example, frame_record
+from wwm.tfrecord import encode_instance, frame_record
 from wwm.wordpiece import align_encoding, build_tokenizer
 
 
@@ -97,8 +97,8 @@ def stage_throughput(documents, segmenter, tokenizer, vocab, dupe_factor, max_se
             for instance in create_pair_instances(docs, index, max_seq_length, 0.1, rng,
                                                   vocab['[CLS]'], vocab['[SEP]']):
                 masked, _ = mask_instance(instance, config, rng, vocab['[MASK]'], replacement)
-                records.append(frame_record(encode_bert_example(masked, max_seq_length,
-                                                                config.max_predictions)))
+                records.append(frame_record(encode_instance(masked, 'static', max_seq_length,
+                                                            config.max_predictions)))
         return records
     _timed(results, 'instances + masks + records (dupe %d, seq %d)' % (dupe_factor, max_seq_length),
            chars, instances_masks_records, range(len(docs)))

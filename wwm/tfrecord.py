@@ -138,11 +138,6 @@ def decode_example(data: bytes) -> Dict[str, list]:
     return features
 
 
-def encode_bert_example(instance, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
-    """A static-masking TrainingInstance as the BERT feature contract, 0-padded."""
-    return encode_instance(instance, 'static', max_seq_length, max_predictions_per_seq)
-
-
 def encode_instance(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
     """A TrainingInstance as the masking mode's feature set (schemas/bert_features.py), padded."""
     features = unpadded_features(instance, masking, max_seq_length, max_predictions_per_seq)
