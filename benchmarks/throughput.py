@@ -9,9 +9,9 @@ The floor is the same text through sentence splitting, segmentation and WordPiec
 plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second
 per core (characters / wall time / workers) of the job on the DirectRunner in multi-processing
 mode, and the peak resident memory of its largest process; growth runs also give the marginal
-throughput between consecutive corpora, from which the fixed start-up cancels out. Prints Markdown tables; nothing here is
-a test. For --segmenter ltp_legacy without --segmenter_model, a model is trained first on 80% of the
-SIGHAN PKU gold file in ../shared/data.
+throughput between consecutive corpora, from which the fixed start-up cancels out. Prints Markdown
+tables; nothing here is a test. For --segmenter ltp_legacy without --segmenter_model, a model is
+trained first on 80% of the SIGHAN PKU gold file in ../shared/data.
 """
 import argparse
 import json
@@ -190,6 +190,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
             print('%s: %d workers / %d: %.2fx the speed' % (
                 corpus.name, counts[-1], counts[0], walls[counts[0], corpus] / walls[counts[-1], corpus]))
 
+
 def main():
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')  # one core, like each job worker
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -250,6 +251,7 @@ def main():
             print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
         if args.growth:
             growth(args, job_args, segmenter, tokenizer)
+
 
 if __name__ == '__main__':
     main()
