@@ -11,6 +11,11 @@ def test_encoder_agrees_with_protobuf_for_every_value_range():
     data = tfrecord.encode_example([('a', 'int64', ints), ('b', 'float32', floats)])
     assert parse_example(data) == {'a': ('int64_list', ints), 'b': ('float_list', floats)}
     assert tfrecord.decode_example(data) == {'a': ints, 'b': floats}
+    # Lists within one or two varint bytes take shortcuts: check them against protobuf too.
+    lists = {'one_byte': [0, 1, 127], 'two_bytes': [0, 128, 255], 'two_or_three': [3, 16383, 16384],
+             'table': [5, 16384, 65535], 'none': []}
+    data = tfrecord.encode_example([(name, 'int64', values) for name, values in lists.items()])
+    assert parse_example(data) == {name: ('int64_list', values) for name, values in lists.items()}
 
 
 def test_framing_is_read_by_beam_and_checksums_are_verified(tmp_path):

@@ -35,8 +35,12 @@ _VARINT_TABLE = [_varint(value) for value in range(1 << 16)]
 
 def _packed_varints(values) -> bytes:
     table = _VARINT_TABLE
-    if values and 0 <= min(values) and max(values) < len(table):
-        return b''.join(map(table.__getitem__, values))   # the common case, without a Python loop
+    if values:
+        low, high = min(values), max(values)
+        if 0 <= low and high < 0x80:
+            return bytes(values)   # a value below 128 is its own one-byte varint (masks, segments)
+        if 0 <= low and high < len(table):
+            return b''.join(map(table.__getitem__, values))   # token ids, without a Python loop
     return b''.join([table[v] if 0 <= v < len(table) else _varint(v) for v in values])
 
 
@@ -51,7 +55,7 @@ def _entry(name: str, dtype: str, values, padding=0, padding_count: int = 0) -> 
     """One map entry of Features: the name and a list of ``values`` then ``padding_count`` times
     ``padding``."""
     if dtype == 'int64':
-        kind, packed = _INT64_LIST, _packed_varints(values) + _varint(padding) * padding_count
+        kind, packed = _INT64_LIST, _packed_varints(values) + _packed_varints([padding]) * padding_count
     else:
         kind = _FLOAT_LIST
         packed = struct.pack('<%df' % (len(values) + padding_count), *values, *[padding] * padding_count)
