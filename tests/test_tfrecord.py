@@ -13,7 +13,7 @@ def test_encoder_agrees_with_protobuf_for_every_value_range():
     assert tfrecord.decode_example(data) == {'a': ints, 'b': floats}
     # Lists within one or two varint bytes take shortcuts: check them against protobuf too.
     lists = {'one_byte': [0, 1, 127], 'two_bytes': [0, 128, 255], 'two_or_three': [3, 16383, 16384],
-             'table': [5, 16384, 65535], 'none': []}
+             'table': [5, 16384, 65535], 'negative': [-1, 0, 5], 'none': []}
     data = tfrecord.encode_example([(name, 'int64', values) for name, values in lists.items()])
     assert parse_example(data) == {name: ('int64_list', values) for name, values in lists.items()}
 

@@ -29,19 +29,25 @@ def _varint(value: int) -> bytes:
 
 
 # Varint bytes of every value below 2**16 (token ids of BERT vocabs, positions, labels): a table
-# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path.
+# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path. The
+# dict holds the same bytes: its lookup fails on a value outside the table, where a list index
+# would wrap a negative value around.
 _VARINT_TABLE = [_varint(value) for value in range(1 << 16)]
+_VARINT_OF = dict(enumerate(_VARINT_TABLE))
 
 
 def _packed_varints(values) -> bytes:
-    table = _VARINT_TABLE
-    if values:
-        low, high = min(values), max(values)
-        if 0 <= low and high < 0x80:
-            return bytes(values)   # a value below 128 is its own one-byte varint (masks, segments)
-        if 0 <= low and high < len(table):
-            return b''.join(map(table.__getitem__, values))   # token ids, without a Python loop
-    return b''.join([table[v] if 0 <= v < len(table) else _varint(v) for v in values])
+    if type(values) in (list, tuple):   # bytes() of an array would copy its memory, not its values
+        try:
+            packed = bytes(values)
+            if packed.isascii():
+                return packed   # values below 128 are their own one-byte varints (masks, segments)
+        except ValueError:      # a value outside 0-255
+            pass
+    try:
+        return b''.join(map(_VARINT_OF.__getitem__, values))   # token ids, without a Python loop
+    except KeyError:
+        return b''.join([_VARINT_TABLE[v] if 0 <= v < len(_VARINT_TABLE) else _varint(v) for v in values])
 
 
 def _field(number: int, payload: bytes) -> bytes:
