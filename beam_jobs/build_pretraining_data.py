@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import sys
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -205,10 +206,16 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
 
 
-def clean_filter_deduplicate(documents, job):
-    """Cleaning, OpenCC, filters, deduplication -> (documents, [dropped...], [stats...], filtered).
+class TextStages(NamedTuple):
+    """The PCollections of the text stages that later stages use."""
+    documents: object   # deduplicated: what is segmented and tokenized
+    dropped: list       # the stages' Dropped outputs
+    stats: list         # the stages' count outputs
+    filtered: object    # the documents that passed the filters, before deduplication
 
-    ``filtered``: the documents that passed the filters, before deduplication.
+
+def clean_filter_deduplicate(documents, job) -> TextStages:
+    """Cleaning, OpenCC, filters, deduplication.
 
     OpenCC runs before the filters and dedup: boilerplate patterns then see one script, and a
     traditional copy of a simplified document is an exact or near duplicate of it.
@@ -222,7 +229,7 @@ def clean_filter_deduplicate(documents, job):
         deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(job.dedup_exact, near)
         documents = deduplicated.documents
         dropped.append(deduplicated.dropped)
-    return documents, dropped, [cleaned.stats, filtered.stats], filtered.documents
+    return TextStages(documents, dropped, [cleaned.stats, filtered.stats], filtered.documents)
 
 
 def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_digest=None) -> None:
@@ -233,34 +240,34 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     # the stages fused after reading (cleaning, filters, fingerprints) run on one core per file.
     spread = read.documents | 'Spread' >> beam.Reshuffle()
     weights = {f.name: f.weight for f in files}
-    texts, text_dropped, text_stats, filtered = clean_filter_deduplicate(spread, job)
+    text = clean_filter_deduplicate(spread, job)
     # Up-sampling comes after deduplication, which would otherwise remove the copies.
-    upsampled = texts | 'Upsample' >> UpsampleSources(weights, job.random_seed)
+    upsampled = text.documents | 'Upsample' >> UpsampleSources(weights, job.random_seed)
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
     words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
     tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
     with_buckets = needs_buckets(job.sentence_pair, job.cross_document)
     expected = None
     if with_buckets:  # the documents tokenization will see, known before deduplication
-        expected = (filtered | 'ExpectedDocuments' >> beam.Map(source_weight, weights)
+        expected = (text.filtered | 'ExpectedDocuments' >> beam.Map(source_weight, weights)
                     | 'SumWeights' >> beam.CombineGlobally(sum))
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
         with_buckets, job.random_seed, job.bucket_size, expected)
 
-    dropped = (tuple([read.dropped] + text_dropped + [upsampled.dropped, tokenized.dropped])
+    dropped = (tuple([read.dropped] + text.dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())
     options = {name: getattr(job, name) for name in OPTION_NAMES}
     options['output_format'] = output_formats(job)
     options['input_files'] = [f.name for f in files]
-    options['input_weights'] = {f.name: f.weight for f in files if f.weight != 1}
+    options['input_weights'] = {name: weight for name, weight in weights.items() if weight != 1}
     options['similar_words_sha256'] = similar_words_digest
     shared = {
         'counts': (read.documents | 'CountRead' >> CountStats(_read_stats),
                    read.dropped | 'CountUnreadable' >> CountStats(_unreadable_stats),
                    dropped | 'CountDropped' >> CountStats(_dropped_stats),
-                   texts | 'CountTextOut' >> CountStats(_text_out_stats),
+                   text.documents | 'CountTextOut' >> CountStats(_text_out_stats),
                    tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-                   read.stats, upsampled.stats, *text_stats),
+                   read.stats, upsampled.stats, *text.stats),
         'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
         'options': options,
         'vocab': {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),

@@ -159,30 +159,27 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
             floor_before = floor_after
             result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
             floor_after = floor_throughput(documents, segmenter, tokenizer)
-            floors = [floor_before, floor_after]
+            floor = (floor_before + floor_after) / 2
             walls[workers, corpus] = result['wall_s']
-            marginal = None
+            per_core = chars / result['wall_s'] / workers
+            marginal = ['', '']
             if previous and result['wall_s'] > previous[1]:
-                marginal = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
-                floors = previous[2] + floors
-            rows.append((workers, corpus, chars, result, marginal, floor_before, floor_after, floors))
-            previous = chars, result['wall_s'], [floor_before, floor_after]
+                rate = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
+                marginal = ['%.0f' % rate, '%.2f' % (rate / ((floor + previous[2]) / 2))]
+            rows.append([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
+                         '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
+                         '%.2f' % (per_core / floor)] + marginal + [
+                         '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
+                         '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']])
+            previous = chars, result['wall_s'], floor
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
     print('\ngrowth (dupe 1, seq 128, %s):\n' % args.segmenter)
     print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
                 'vs floor', 'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
                 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
     print(_row(['---:', '---'] + ['---:'] * 11))
-    for workers, corpus, chars, result, marginal, before, after, floors in rows:
-        per_core = chars / result['wall_s'] / workers
-        marginal_floor = sum(floors) / len(floors)
-        print(_row([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                    '%.0f / %.0f' % (before, after), '%.0f' % per_core,
-                    '%.2f' % (per_core / ((before + after) / 2)),
-                    '%.0f' % marginal if marginal else '',
-                    '%.2f' % (marginal / marginal_floor) if marginal else '',
-                    '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
-                    '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]))
+    for row in rows:
+        print(_row(row))
     counts = sorted(args.growth_workers)
     if len(counts) > 1:
         print()

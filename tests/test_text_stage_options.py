@@ -79,7 +79,7 @@ def test_convert_choices_on_traditional_and_simplified_text():
 def _text_stages(documents, output, *args):
     """{doc_id: text} after clean -> convert -> filter -> dedup with these job options."""
     with beam.Pipeline() as pipeline:
-        texts, _, _, _ = clean_filter_deduplicate(pipeline | beam.Create(documents), _options(*args))
+        texts = clean_filter_deduplicate(pipeline | beam.Create(documents), _options(*args)).documents
         _ = (texts | beam.Map(lambda d: json.dumps([d.doc_id, d.text], ensure_ascii=False))
              | beam.io.WriteToText(str(output), shard_name_template=''))
     return dict(json.loads(line) for line in output.read_text(encoding='utf-8').split('\n')[:-1])

@@ -29,11 +29,10 @@ def _varint(value: int) -> bytes:
 
 
 # Varint bytes of every value below 2**16 (token ids of BERT vocabs, positions, labels): a table
-# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path. The
-# dict holds the same bytes: its lookup fails on a value outside the table, where a list index
-# would wrap a negative value around.
-_VARINT_TABLE = [_varint(value) for value in range(1 << 16)]
-_VARINT_OF = dict(enumerate(_VARINT_TABLE))
+# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path. A dict,
+# not a list: its lookup fails on a value outside the table, where a list index would wrap a
+# negative value around.
+_VARINT_OF = {value: _varint(value) for value in range(1 << 16)}
 
 
 def _packed_varints(values) -> bytes:
@@ -47,14 +46,13 @@ def _packed_varints(values) -> bytes:
     try:
         return b''.join(map(_VARINT_OF.__getitem__, values))   # token ids, without a Python loop
     except KeyError:
-        return b''.join([_VARINT_TABLE[v] if 0 <= v < len(_VARINT_TABLE) else _varint(v) for v in values])
+        return b''.join([_VARINT_OF.get(v) or _varint(v) for v in values])
 
 
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (wire type 2)."""
     size = len(payload)
-    return (_VARINT_TABLE[number << 3 | 2] + (_VARINT_TABLE[size] if size < 65536 else _varint(size))
-            + payload)
+    return _VARINT_OF[number << 3 | 2] + (_VARINT_OF.get(size) or _varint(size)) + payload
 
 
 def _entry(name: str, dtype: str, values, padding=0, padding_count: int = 0) -> bytes:
