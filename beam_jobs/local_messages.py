@@ -9,9 +9,17 @@ memory grew with the corpus, not with a bundle. Two changes keep every message n
 ``MESSAGE_BYTES``: a GroupByKey's share is encoded in pieces that end on element boundaries, and
 the runner flushes the stream to the worker as the pieces are written.
 
+Beam writes a bundle's input before it asks the worker to process the bundle, and the queues
+between them are bounded (two queues of 100 MB in the runner, five messages in the worker). As one
+message, any input fitted; as many, an input larger than the queues fills them while the worker,
+not yet told to start, reads nothing, and the runner waits forever. So an input larger than one
+message is written from a thread of its own, and the runner goes on to start the bundle.
+
 These patch private parts of the pinned Beam (setup.py); tests/test_local_messages.py checks them
 against Beam's own results, so a Beam upgrade that moves them fails there, not in a user's job.
 """
+import threading
+
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
@@ -59,9 +67,24 @@ def _partition_in_pieces(self, n: int):
 
 
 def _send_input_in_pieces(self, process_bundle_id, read_transform_id, byte_streams):
-    """BundleManager._send_input_to_worker, flushing a message whenever MESSAGE_BYTES are buffered."""
+    """BundleManager._send_input_to_worker, flushing a message whenever MESSAGE_BYTES are buffered.
+
+    An input of more than one message is written by a new thread, returned (see the module's
+    docstring); a smaller one is written here, as Beam does, and None is returned.
+    """
     data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
-    for byte_stream in byte_streams or []:
+    byte_streams = list(byte_streams or [])
+    if sum(map(len, byte_streams)) < MESSAGE_BYTES:
+        _write_in_pieces(data_out, byte_streams)
+        return None
+    writer = threading.Thread(target=_write_in_pieces, args=(data_out, byte_streams),
+                              name='send_input_%s' % process_bundle_id, daemon=True)
+    writer.start()
+    return writer
+
+
+def _write_in_pieces(data_out, byte_streams) -> None:
+    for byte_stream in byte_streams:
         data_out.write(byte_stream)
         if data_out.size() >= MESSAGE_BYTES:
             data_out.flush()

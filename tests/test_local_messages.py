@@ -4,6 +4,8 @@ beam_jobs/local_messages.py replaces two private parts of Beam's FnApiRunner; th
 the replacements with Beam's own code on the same input, so a Beam upgrade that changes them fails
 here.
 """
+import pathlib
+
 from apache_beam import coders
 from apache_beam.coders.coders import GlobalWindowCoder
 from apache_beam.coders.coder_impl import create_InputStream
@@ -82,7 +84,9 @@ CHUNKS = [bytes([i]) * (100 + 37 * i) for i in range(40)]
 
 def _sent(send) -> list:
     manager = _BundleManager()
-    send(manager, 'bundle', 'read', CHUNKS)
+    writer = send(manager, 'bundle', 'read', CHUNKS)
+    if writer is not None:
+        writer.join()
     return manager._worker_handler.data_conn.messages
 
 
@@ -92,6 +96,13 @@ def test_input_is_flushed_in_pieces(monkeypatch):
     assert b''.join(messages) == b''.join(CHUNKS)
     assert len(messages) > 20
     assert max(len(message) for message in messages) < 1000 + max(len(c) for c in CHUNKS)
+
+
+def test_input_smaller_than_a_message_is_sent_at_once(monkeypatch):
+    monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', sum(map(len, CHUNKS)) + 1)
+    manager = _BundleManager()
+    assert local_messages._send_input_in_pieces(manager, 'bundle', 'read', CHUNKS) is None
+    assert manager._worker_handler.data_conn.messages == [b''.join(CHUNKS)]
 
 
 def test_beams_own_send_makes_one_message():
@@ -107,3 +118,42 @@ def test_the_local_runner_applies_both():
     local_runner(PipelineOptions([]))
     assert execution.GroupingBuffer.partition is local_messages._partition_in_pieces
     assert fn_runner.BundleManager._send_input_to_worker is local_messages._send_input_in_pieces
+
+
+_LARGE_SHARE_JOB = '''
+import sys
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.worker import data_plane
+from beam_jobs import local_messages
+from beam_jobs.runner_options import local_runner
+
+# Queues and messages a thousand times smaller than Beam's and ours, so that a 20 MB share
+# overflows them as a share of several hundred MB does at their real sizes.
+data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES = 64 << 10
+local_messages.MESSAGE_BYTES = 8 << 10
+options = PipelineOptions(['--direct_running_mode=multi_threading', '--direct_num_workers=2'])
+with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
+    sizes = (pipeline
+             | beam.Create(range(20000))
+             | beam.Map(lambda i: (i % 50, b'x' * 2000))
+             | beam.GroupByKey()
+             | beam.Map(lambda key_values: sum(map(len, key_values[1])))
+             | beam.CombineGlobally(sum))
+    sizes | beam.Map(lambda total: sys.stdout.write('total %d\\n' % total))
+'''
+
+
+def test_a_share_larger_than_the_data_queues_does_not_stall_the_runner(tmp_path):
+    """Beam writes a bundle's whole input before it asks the worker to process the bundle, and
+    the data queues between them are bounded: sent as many messages on the runner's own thread,
+    a share larger than those queues filled them and the runner waited forever for a worker that
+    had not started reading (a 30 MB corpus at dupe 10 with two lengths hung this way)."""
+    import subprocess
+    import sys
+    script = tmp_path / 'large_share.py'
+    script.write_text(_LARGE_SHARE_JOB)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                            cwd=str(pathlib.Path(__file__).resolve().parents[1]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'total 40000000' in result.stdout
