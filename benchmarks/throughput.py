@@ -117,8 +117,15 @@ def pipeline_run(corpus: pathlib.Path, vocab_file: str, workers: int, extra: lis
             if result['returncode'] != 0:
                 log.seek(0)
                 raise RuntimeError('job failed: %s\n%s' % (' '.join(command), log.read()[-4000:]))
-        result['counts'] = json.loads(pathlib.Path(out, 'ds', 'manifest.json').read_text())['counts']
+        # One manifest per dataset: ds/ with one --max_seq_length, ds/seq<N>/ with several.
+        result['instances'] = sum(json.loads(manifest.read_text())['counts']['instances']
+                                  for manifest in pathlib.Path(out, 'ds').glob('**/manifest.json'))
     return result
+
+
+def seq_arguments(seq_lengths: str) -> list:
+    """'128' -> one dataset; '128+512' -> both lengths in one run (the upstream stages run once)."""
+    return [arg for length in seq_lengths.split('+') for arg in ('--max_seq_length', length)]
 
 
 def print_ratios(walls: dict, workers: list, dupe_factors: list, seq_lengths: list) -> None:
@@ -127,10 +134,10 @@ def print_ratios(walls: dict, workers: list, dupe_factors: list, seq_lengths: li
     print()
     for (count, dupe, seq), wall in sorted(walls.items()):
         if dupe != dupe_factors[0] and (count, dupe_factors[0], seq) in walls:
-            print('dupe %d / dupe %d, %d worker(s), seq %d: %.2fx the time' % (
+            print('dupe %d / dupe %d, %d worker(s), seq %s: %.2fx the time' % (
                 dupe, dupe_factors[0], count, seq, wall / walls[count, dupe_factors[0], seq]))
         if count != workers[0] and (workers[0], dupe, seq) in walls:
-            print('%d workers / %d, dupe %d, seq %d: %.2fx the speed' % (
+            print('%d workers / %d, dupe %d, seq %s: %.2fx the speed' % (
                 count, workers[0], dupe, seq, walls[workers[0], dupe, seq] / wall))
 
 
@@ -202,7 +209,8 @@ def main():
     parser.add_argument('--workers', type=int, nargs='+', default=[1, 2])
     parser.add_argument('--growth_workers', type=int, nargs='+', default=[2])
     parser.add_argument('--dupe_factors', type=int, nargs='+', default=[1, 10])
-    parser.add_argument('--seq_lengths', type=int, nargs='+', default=[128, 512])
+    parser.add_argument('--seq_lengths', nargs='+', default=['128', '512'],
+                        help="each a run: '128', or '128+512' for both datasets in one run")
     args = parser.parse_args()
 
     vocab = vocab_lib.parse_vocab(vocab_lib.read_vocab_bytes(args.vocab_file))
@@ -220,31 +228,34 @@ def main():
             print('\nfloor (%s): %.0f chars/s on one core\n' % (args.segmenter, floor))
             print(_row(['stage (%s, one core, no Beam)' % args.segmenter, 'chars/s']))
             print(_row(['---', '---:']))
+            stage_lengths = sorted({int(length) for seq in args.seq_lengths for length in seq.split('+')})
             for dupe in args.dupe_factors:
-                for seq in args.seq_lengths:
+                for seq in stage_lengths:
                     for label, rate in stage_throughput(documents, segmenter, tokenizer, vocab, dupe, seq):
-                        if dupe == args.dupe_factors[0] and seq == args.seq_lengths[0] or 'instances' in label:
+                        if dupe == args.dupe_factors[0] and seq == stage_lengths[0] or 'instances' in label:
                             print(_row([label, '%.0f' % rate]))
             chars = len(args.corpus.read_text(encoding='utf-8'))
             print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
             print(_row(['workers', 'dupe', 'seq', 'wall s', 'chars/s/core', 'vs floor', 'instances',
-                        'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
-            print(_row(['---:'] * 11))
+                        'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s',
+                        'CPU us/char']))
+            print(_row(['---:'] * 12))
             walls = {}
             for workers in args.workers:
                 for dupe in args.dupe_factors:
                     for seq in args.seq_lengths:
                         result = pipeline_run(args.corpus, args.vocab_file, workers,
-                                              job_args + ['--dupe_factor', str(dupe),
-                                                          '--max_seq_length', str(seq)])
+                                              job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
                         walls[workers, dupe, seq] = result['wall_s']
                         per_core = chars / result['wall_s'] / workers
                         print(_row([workers, dupe, seq, '%.1f' % result['wall_s'], '%.0f' % per_core,
-                                    '%.2f' % (per_core / floor), result['counts']['instances'],
+                                    '%.2f' % (per_core / floor), result['instances'],
                                     '%.0f' % (result['max_worker_rss'] / 1e6),
                                     '%.0f' % (result['launcher_rss'] / 1e6),
                                     '%.1f' % result['worker_cpu_s'],
-                                    '%.1f' % result['launcher_cpu_s']]), flush=True)
+                                    '%.1f' % result['launcher_cpu_s'],
+                                    '%.1f' % ((result['worker_cpu_s'] + result['launcher_cpu_s']) / chars * 1e6)]),
+                              flush=True)
             print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
         if args.growth:
             growth(args, job_args, segmenter, tokenizer)
