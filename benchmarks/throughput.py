@@ -6,12 +6,14 @@
         --growth_workers 1 2
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
-plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second
-per core (characters / wall time / workers) of the job on the DirectRunner in multi-processing
-mode, and the peak resident memory of its largest process; growth runs also give the marginal
-throughput between consecutive corpora, from which the fixed start-up cancels out. Prints Markdown
-tables; nothing here is a test. For --segmenter ltp_legacy without --segmenter_model, a model is
-trained first on 80% of the SIGHAN PKU gold file in ../shared/data.
+plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second per
+core (characters / wall time / workers) of the job on the DirectRunner in multi-processing mode,
+and the peak resident memory of its largest process. Each job is compared with the mean of the
+floor measured right before and right after it, because this machine's speed drifts within minutes.
+Growth runs also give the marginal throughput between consecutive corpora, from which the fixed
+start-up cancels out. Prints Markdown tables; nothing here is a test. For --segmenter ltp_legacy
+without --segmenter_model, a model is trained first on 80% of the SIGHAN PKU gold file in
+../shared/data.
 """
 import argparse
 import json
@@ -145,6 +147,36 @@ def _row(cells) -> str:
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
 
+def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: float) -> None:
+    """The job on --corpus for every worker count, dupe factor and length, each run compared with
+    the floor measured right before and right after it (the machine drifts, see ``growth``)."""
+    chars = len(args.corpus.read_text(encoding='utf-8'))
+    print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
+    print(_row(['workers', 'dupe', 'seq', 'wall s', 'floor before / after', 'chars/s/core', 'vs floor',
+                'instances', 'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s',
+                'CPU us/char']))
+    print(_row(['---:'] * 13))
+    walls = {}
+    floor_after = floor
+    for workers in args.workers:
+        for dupe in args.dupe_factors:
+            for seq in args.seq_lengths:
+                floor_before = floor_after
+                result = pipeline_run(args.corpus, args.vocab_file, workers,
+                                      job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
+                floor_after = floor_throughput(documents, segmenter, tokenizer)
+                walls[workers, dupe, seq] = result['wall_s']
+                per_core = chars / result['wall_s'] / workers
+                cpu_s = result['worker_cpu_s'] + result['launcher_cpu_s']
+                print(_row([workers, dupe, seq, '%.1f' % result['wall_s'],
+                            '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
+                            '%.2f' % (per_core / ((floor_before + floor_after) / 2)), result['instances'],
+                            '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
+                            '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s'],
+                            '%.1f' % (cpu_s / chars * 1e6)]), flush=True)
+    print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
+
+
 def growth(args, job_args: list, segmenter, tokenizer) -> None:
     """The job on corpora of growing size, dupe 1, seq 128, for each worker count.
 
@@ -234,29 +266,7 @@ def main():
                     for label, rate in stage_throughput(documents, segmenter, tokenizer, vocab, dupe, seq):
                         if dupe == args.dupe_factors[0] and seq == stage_lengths[0] or 'instances' in label:
                             print(_row([label, '%.0f' % rate]))
-            chars = len(args.corpus.read_text(encoding='utf-8'))
-            print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
-            print(_row(['workers', 'dupe', 'seq', 'wall s', 'chars/s/core', 'vs floor', 'instances',
-                        'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s',
-                        'CPU us/char']))
-            print(_row(['---:'] * 12))
-            walls = {}
-            for workers in args.workers:
-                for dupe in args.dupe_factors:
-                    for seq in args.seq_lengths:
-                        result = pipeline_run(args.corpus, args.vocab_file, workers,
-                                              job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
-                        walls[workers, dupe, seq] = result['wall_s']
-                        per_core = chars / result['wall_s'] / workers
-                        print(_row([workers, dupe, seq, '%.1f' % result['wall_s'], '%.0f' % per_core,
-                                    '%.2f' % (per_core / floor), result['instances'],
-                                    '%.0f' % (result['max_worker_rss'] / 1e6),
-                                    '%.0f' % (result['launcher_rss'] / 1e6),
-                                    '%.1f' % result['worker_cpu_s'],
-                                    '%.1f' % result['launcher_cpu_s'],
-                                    '%.1f' % ((result['worker_cpu_s'] + result['launcher_cpu_s']) / chars * 1e6)]),
-                              flush=True)
-            print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
+            matrix(args, job_args, segmenter, tokenizer, documents, floor)
         if args.growth:
             growth(args, job_args, segmenter, tokenizer)
 

@@ -2,7 +2,7 @@
 import apache_beam as beam
 import pytest
 from apache_beam.coders import coders
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
 from schemas.records import TokenizedDocument
@@ -19,7 +19,7 @@ def _check_buckets(documents: int, announced: float, bucket_size: int, expect) -
     def check(found):
         if not expect(found[0]):
             raise BeamAssertException('bucket sizes %s' % found[0])
-    with TestPipeline() as pipeline:
+    with test_pipeline.TestPipeline() as pipeline:
         count = pipeline | 'Count' >> beam.Create([announced])
         groups = _documents(pipeline, documents) | GroupDocuments(True, 12345, bucket_size, count)
         sizes = groups | beam.Map(len) | beam.combiners.ToList() | beam.Map(sorted)
@@ -35,7 +35,7 @@ def test_the_announced_count_sets_the_number_of_buckets_and_every_document_lands
 
 
 def test_without_buckets_each_document_stays_alone():
-    with TestPipeline() as pipeline:
+    with test_pipeline.TestPipeline() as pipeline:
         groups = _documents(pipeline, 3) | GroupDocuments(False, 12345, 10)
         assert_that(groups | beam.Map(len), equal_to([1, 1, 1]))
 
