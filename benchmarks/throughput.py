@@ -253,7 +253,6 @@ def main():
             model = legacy_model(args.data_dir, folder)
         segmenter = make_segmenter(args.segmenter, model=model)
         job_args = ['--segmenter', args.segmenter] + (['--segmenter_model', model] if model else [])
-        floor = None
         if args.corpus:
             documents = read_documents(args.corpus, args.stage_chars)
             floor = floor_throughput(documents, segmenter, tokenizer)
