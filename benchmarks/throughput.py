@@ -147,6 +147,12 @@ def _row(cells) -> str:
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
 
+def _resource_cells(result: dict) -> list:
+    """Worker and runner peak RSS (MB) and CPU seconds of one job, as table cells."""
+    return ['%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
+            '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]
+
+
 def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: float) -> None:
     """The job on --corpus for every worker count, dupe factor and length, each run compared with
     the floor measured right before and right after it (the machine drifts, see ``growth``)."""
@@ -164,16 +170,14 @@ def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: f
                 floor_before = floor_after
                 result = pipeline_run(args.corpus, args.vocab_file, workers,
                                       job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
-                floor_after = floor_throughput(documents, segmenter, tokenizer)
+                floor_after = floor_throughput(documents, segmenter, tokenizer)  # next job's 'before'
                 walls[workers, dupe, seq] = result['wall_s']
                 per_core = chars / result['wall_s'] / workers
                 cpu_s = result['worker_cpu_s'] + result['launcher_cpu_s']
                 print(_row([workers, dupe, seq, '%.1f' % result['wall_s'],
                             '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
-                            '%.2f' % (per_core / ((floor_before + floor_after) / 2)), result['instances'],
-                            '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
-                            '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s'],
-                            '%.1f' % (cpu_s / chars * 1e6)]), flush=True)
+                            '%.2f' % (per_core / ((floor_before + floor_after) / 2)), result['instances']]
+                           + _resource_cells(result) + ['%.1f' % (cpu_s / chars * 1e6)]), flush=True)
     print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
 
 
@@ -207,9 +211,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
                 marginal = ['%.0f' % rate, '%.2f' % (rate / ((floor + previous[2]) / 2))]
             rows.append([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
                          '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
-                         '%.2f' % (per_core / floor)] + marginal + [
-                         '%.0f' % (result['max_worker_rss'] / 1e6), '%.0f' % (result['launcher_rss'] / 1e6),
-                         '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']])
+                         '%.2f' % (per_core / floor)] + marginal + _resource_cells(result))
             previous = chars, result['wall_s'], floor
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
     print('\ngrowth (dupe 1, seq 128, %s):\n' % args.segmenter)

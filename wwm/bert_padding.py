@@ -3,7 +3,17 @@
 Shared by the TFRecord encoder and the PyTorch dataset, so a trainer sees the same padded values
 whichever format it reads. Which features, their lengths and padding: schemas/bert_features.py.
 """
+import functools
+
 from schemas.bert_features import features_for, feature_lengths
+
+
+@functools.lru_cache(maxsize=None)
+def _layout(masking: str, max_seq_length: int, max_predictions_per_seq: int) -> tuple:
+    """(spec, fixed length or None) per feature: the same for every instance of a dataset, so it
+    is built once, not per instance on the encoder's hot path."""
+    lengths = feature_lengths(max_seq_length, max_predictions_per_seq, masking)
+    return tuple((spec, lengths[spec.name]) for spec in features_for(masking))
 
 
 def unpadded_features(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> list:
@@ -21,11 +31,9 @@ def unpadded_features(instance, masking: str, max_seq_length: int, max_predictio
         'chinese_ref': instance.chinese_ref,
         'next_sentence_labels': [instance.next_sentence_label],
     }
-    lengths = feature_lengths(max_seq_length, max_predictions_per_seq, masking)
     features = []
-    for spec in features_for(masking):
+    for spec, length in _layout(masking, max_seq_length, max_predictions_per_seq):
         given = values[spec.name]
-        length = lengths[spec.name]
         features.append((spec, given, 0 if length is None else length - len(given)))
     return features
 
