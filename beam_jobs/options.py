@@ -117,9 +117,11 @@ class PretrainingDataOptions(PipelineOptions):
                                 'separate formats with commas to write several from the same instances.')
         group.add_argument('--tfrecord_compression', default='none',
                            help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd).')
-        group.add_argument('--bucket_size', type=int, default=1000,
+        group.add_argument('--bucket_size', type=int, default=250,
                            help='Documents per bucket that random next-sentence segments are drawn '
-                                'from (about: counted before deduplication; bounds memory per worker).')
+                                'from (about: counted before deduplication; bounds memory per worker). '
+                                'A bucket is made into instances by one worker: keep buckets many '
+                                'times more than workers.')
         group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
                            help='Replace an existing dataset in --output_dir.')
         # Inputs: formats, encodings, several sources with weights (docs/inputs.md).
