@@ -1,5 +1,6 @@
 """Shards hold contiguous ranges of the global seeded-hash order, their sizes differ by at most one,
 also when fine buckets are large enough to straddle several shards."""
+import random
 from collections import Counter
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 from schemas.records import InstanceKey, TrainingInstance
 from tests.output_datasets import dataset_instances, write_dataset
 from wwm import balanced_shards
-from wwm.balanced_shards import ShardLayout, own_records
+from wwm.balanced_shards import ShardLayout, own_records, record_hash, record_payload, shard_record
+from wwm.external_sort import sorted_records
 from wwm.hashing import stable_hash64
 
 SEED = 12345
@@ -38,9 +40,32 @@ def test_layout_ranks_buckets_in_hash_order():
 def test_each_shard_keeps_only_its_ranks_of_a_straddling_bucket():
     layout = ShardLayout.from_counts(3, [(0, 4), (1, 2)])   # ranks 0-3 in bucket 0, 4-5 in bucket 1
     top = 64 - balanced_shards.BUCKET_BITS
-    records = [((n if n < 4 else (1 << top) + n, 'k%d' % n), b'%d' % n) for n in range(6)]
-    kept = [[payload for _, payload in own_records(records, layout, shard)] for shard in range(3)]
+    records = [shard_record(n if n < 4 else (1 << top) + n, ('k', n, 0), b'%d' % n) for n in range(6)]
+    kept = [[bytes(record_payload(record)) for record in own_records(records, layout, shard)]
+            for shard in range(3)]
     assert kept == [[b'0', b'1'], [b'2', b'3'], [b'4', b'5']]
+
+
+def test_records_sort_as_bytes_in_the_order_of_their_hash_and_key():
+    """Doc ids that prefix one another, non-ASCII and astral ones, equal hashes, large numbers."""
+    rng = random.Random(7)
+    doc_ids = ['a', 'a:1', 'a:10', 'a:2', 'b\u00e9:3', '\u4e2d:1', '\U00020000:1', '\uffff:1', 'a\u0001']
+    keyed = [((rng.choice([5, 2 ** 64 - 1, rng.getrandbits(64)]),
+               rng.choice(doc_ids), rng.choice([0, 9, 2 ** 32 - 1]), rng.randrange(300)),
+              bytes(rng.getrandbits(8) for _ in range(rng.randrange(4))))
+             for _ in range(3000)]
+    unique = list({key: payload for key, payload in keyed}.items())
+    records = [shard_record(key[0], key[1:], payload) for key, payload in unique]
+    assert [bytes(record_payload(r)) for r in sorted(records)] == [p for _, p in sorted(unique)]
+    assert [record_hash(r) for r in sorted(records)] == sorted(key[0] for key, _ in unique)
+
+
+def test_the_sorter_spills_runs_and_merges_them_in_order(tmp_path):
+    rng = random.Random(3)
+    records = [bytes(rng.getrandbits(8) for _ in range(rng.randrange(30))) for _ in range(2000)]
+    spilled = list(sorted_records(iter(records), max_bytes=1000, directory=str(tmp_path)))
+    assert spilled == sorted(records)
+    assert list(sorted_records(iter(records))) == sorted(records)
 
 
 @pytest.mark.parametrize('bucket_bits, num_shards', [(16, 7), (3, 20)])

@@ -7,14 +7,13 @@ without any stage holding the corpus). Each shard's records are sorted once (spi
 memory bound) and written to one file per output format, so the formats hold the same instances in
 the same order. Files go under ``.incomplete/`` and are moved into place by commit_dataset.
 """
-import pickle
-
 import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
-from schemas.records import ShardInfo, TrainingInstance
-from wwm.balanced_shards import ShardLayout, bucket_of, own_records
+from schemas.records import ShardInfo
+from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_payload, shard_record
 from wwm.external_sort import sorted_records
+from wwm.packed_instances import pack_instance, unpack_instance
 from wwm.hashing import stable_hash64
 from wwm.shard_writers import DigestingSink, open_writer
 
@@ -26,11 +25,10 @@ def shard_name(index: int, num_shards: int, extension: str) -> str:
 
 
 def _hash_order(keyed_instance, seed: int):
-    """(bucket, ((hash,) + key, pickled instance)): the sort key and a payload the sorter can spill."""
+    """(bucket, record): a record is the sort key and the packed instance in one bytes object."""
     key, instance = keyed_instance
     sort_hash = stable_hash64(seed, 'shuffle', *key)
-    payload = pickle.dumps(tuple(instance), protocol=pickle.HIGHEST_PROTOCOL)
-    return bucket_of(sort_hash), ((sort_hash,) + tuple(key), payload)
+    return bucket_of(sort_hash), shard_record(sort_hash, key, pack_instance(instance))
 
 
 def _layout(bucket_counts, num_shards: int) -> ShardLayout:
@@ -75,8 +73,8 @@ class _WriteShard(_ShardFiles):
 
     def process(self, shard_records, layout):
         index, records = shard_records
-        instances = (TrainingInstance(*pickle.loads(payload))
-                     for _, payload in own_records(sorted_records(records), layout, index))
+        instances = (unpack_instance(record_payload(record))
+                     for record in own_records(sorted_records(records), layout, index))
         yield from self._write(index, instances)
 
 

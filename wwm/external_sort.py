@@ -1,43 +1,47 @@
 """Sorting more records than fit in memory: sorted runs spilled to temporary files, then merged.
 
 A shard must be written in a fixed order to be byte-reproducible, and a shard can outgrow a worker's
-memory as the corpus grows; Beam's Python SDK has no sorter for that, so this is ours.
+memory as the corpus grows; Beam's Python SDK has no sorter for that, so this is ours. Records are
+bytes, sorted by bytes comparison (wwm.balanced_shards.shard_record makes that the global order).
 """
 import heapq
-import pickle
+import struct
 import tempfile
-from typing import Iterable, Iterator, Tuple
+from typing import Iterable, Iterator
 
-Record = Tuple[tuple, bytes]
+_LENGTH = struct.Struct('>I')
+# What a held record costs besides its bytes: the bytes object's header and the list's pointer.
+RECORD_OVERHEAD = 41
 
 
 def _spill(records: list, directory: str):
     records.sort()
     handle = tempfile.TemporaryFile(dir=directory)
     for record in records:
-        pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.write(_LENGTH.pack(len(record)))
+        handle.write(record)
     handle.seek(0)
     return handle
 
 
-def _replay(handle) -> Iterator[Record]:
+def _replay(handle) -> Iterator[bytes]:
     with handle:
         while True:
-            try:
-                yield pickle.load(handle)
-            except EOFError:
+            header = handle.read(_LENGTH.size)
+            if not header:
                 return
+            yield handle.read(_LENGTH.unpack(header)[0])
 
 
-def sorted_records(records: Iterable[Record], max_bytes: int = 256 << 20,
-                   directory: str = None) -> Iterator[Record]:
-    """(key, payload) records in key order, holding at most about ``max_bytes`` of payload."""
+def sorted_records(records: Iterable[bytes], max_bytes: int = 256 << 20,
+                   directory: str = None) -> Iterator[bytes]:
+    """``records`` in bytes order, holding at most about ``max_bytes`` of them."""
     runs = []
     buffer = []
     held = 0
     for record in records:
         buffer.append(record)
-        held += len(record[1]) + 64
+        held += len(record) + RECORD_OVERHEAD
         if held >= max_bytes:
             runs.append(_spill(buffer, directory))
             buffer, held = [], 0
