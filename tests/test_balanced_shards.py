@@ -60,6 +60,11 @@ def test_records_sort_as_bytes_in_the_order_of_their_hash_and_key():
     assert [record_hash(r) for r in sorted(records)] == sorted(key[0] for key, _ in unique)
 
 
+def test_a_document_id_with_a_nul_is_refused_rather_than_misparsed():
+    with pytest.raises(ValueError, match='NUL'):
+        shard_record(5, ('a\0b:1', 0, 0), b'payload')
+
+
 def test_the_sorter_spills_runs_and_merges_them_in_order(tmp_path):
     rng = random.Random(3)
     records = [bytes(rng.getrandbits(8) for _ in range(rng.randrange(30))) for _ in range(2000)]

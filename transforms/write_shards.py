@@ -13,8 +13,8 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from schemas.records import ShardInfo
 from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_payload, shard_record
 from wwm.external_sort import sorted_records
-from wwm.packed_instances import pack_instance, unpack_instance
 from wwm.hashing import stable_hash64
+from wwm.packed_instances import pack_instance, unpack_instance
 from wwm.shard_writers import DigestingSink, open_writer
 
 INCOMPLETE_DIR = '.incomplete'

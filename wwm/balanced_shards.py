@@ -70,8 +70,11 @@ def shard_record(sort_hash: int, key, payload: bytes) -> bytes:
     instead of 2.0-2.6.
     """
     doc_id, copy, rank = key
-    return b''.join((sort_hash.to_bytes(8, 'big'), doc_id.encode('utf-8', 'surrogatepass'), b'\0',
-                     _COPY_AND_RANK.pack(copy, rank), payload))
+    encoded = doc_id.encode('utf-8', 'surrogatepass')
+    if b'\0' in encoded:
+        raise ValueError('document id %r holds a NUL character' % doc_id)
+    return b''.join((sort_hash.to_bytes(8, 'big'), encoded, b'\0', _COPY_AND_RANK.pack(copy, rank),
+                     payload))
 
 
 def record_hash(record: bytes) -> int:
