@@ -4,7 +4,7 @@ import random
 import pytest
 
 from wwm.hashing import seeded_rng
-from wwm.instances import NO_GROUP, create_pair_instances, truncate_seq_pair
+from wwm.instances import NO_GROUP, Tokens, create_pair_instances, truncate_seq_pair
 from wwm.masking import MaskingConfig, candidate_groups, mask_instance, num_predictions
 
 CLS, SEP, MASK = 101, 102, 103
@@ -57,10 +57,11 @@ def test_not_random_next_segments_are_consecutive_text_of_the_same_document(docu
 
 
 def test_truncation_removes_from_the_longer_side():
-    a, b = list(range(10)), list(range(3))
-    truncate_seq_pair(a, b, 8, random.Random(0))
-    assert len(a) == 5 and b == [0, 1, 2]
-    assert a == sorted(a) and set(a) <= set(range(10))
+    a, b = truncate_seq_pair(Tokens(list(range(10)), list(range(10, 20))), Tokens([0, 1, 2], [5, 6, 7]),
+                             8, random.Random(0))
+    assert len(a) == 5 and b.ids == [0, 1, 2] and b.groups == [5, 6, 7]
+    assert a.ids == sorted(a.ids) and set(a.ids) <= set(range(10))
+    assert a.groups == [i + 10 for i in a.ids]   # ids and groups are cut together
 
 
 def test_masked_groups_are_whole_words_and_statistics_match_the_reference(documents, real_vocab):
