@@ -5,6 +5,8 @@ the replacements with Beam's own code on the same input, so a Beam upgrade that 
 here.
 """
 import pathlib
+import subprocess
+import sys
 
 from apache_beam import coders
 from apache_beam.coders.coders import GlobalWindowCoder
@@ -149,8 +151,6 @@ def test_a_share_larger_than_the_data_queues_does_not_stall_the_runner(tmp_path)
     the data queues between them are bounded: sent as many messages on the runner's own thread,
     a share larger than those queues filled them and the runner waited forever for a worker that
     had not started reading (a 30 MB corpus at dupe 10 with two lengths hung this way)."""
-    import subprocess
-    import sys
     script = tmp_path / 'large_share.py'
     script.write_text(_LARGE_SHARE_JOB)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,

@@ -39,12 +39,12 @@ def _narrowest(values, typecodes: str):
 
     struct.pack, not array.array(typecode, values): it converts a list of ints in a third of the time.
     """
-    for typecode in typecodes:
+    for typecode in typecodes[:-1]:
         try:
             return typecode, _format(typecode, len(values)).pack(*values)
-        except struct.error:
-            if typecode == typecodes[-1]:
-                raise
+        except struct.error:   # a value out of this type's range: try the next wider one
+            pass
+    return typecodes[-1], _format(typecodes[-1], len(values)).pack(*values)
 
 
 def pack_instance(instance: TrainingInstance) -> bytes:
