@@ -11,55 +11,23 @@ from typing import Dict, Iterator, List, Tuple
 import google_crc32c
 
 from wwm.bert_padding import unpadded_features
+from wwm.kernels import packed_varints
 
 _INT64_LIST = 3
 _FLOAT_LIST = 2
 _MASK_DELTA = 0xA282EAD8
 
 
-def _varint(value: int) -> bytes:
-    if value < 0:
-        value += 1 << 64
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-# Varint bytes of every value below 2**16 (token ids of BERT vocabs, positions, labels): a table
-# lookup is ~10x faster than encoding each value in Python, and encoding is on the hot path. A dict,
-# not a list: its lookup fails on a value outside the table, where a list index would wrap a
-# negative value around.
-_VARINT_OF = {value: _varint(value) for value in range(1 << 16)}
-
-
-def _packed_varints(values) -> bytes:
-    if type(values) in (list, tuple):   # bytes() of an array would copy its memory, not its values
-        try:
-            packed = bytes(values)
-            if packed.isascii():
-                return packed   # values below 128 are their own one-byte varints (masks, segments)
-        except ValueError:      # a value outside 0-255
-            pass
-    try:
-        return b''.join(map(_VARINT_OF.__getitem__, values))   # token ids, without a Python loop
-    except KeyError:
-        return b''.join([_VARINT_OF.get(v) or _varint(v) for v in values])
-
-
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (wire type 2)."""
-    size = len(payload)
-    return _VARINT_OF[number << 3 | 2] + (_VARINT_OF.get(size) or _varint(size)) + payload
+    return packed_varints((number << 3 | 2, len(payload))) + payload
 
 
 def _entry(name: str, dtype: str, values, padding=0, padding_count: int = 0) -> bytes:
     """One map entry of Features: the name and a list of ``values`` then ``padding_count`` times
     ``padding``."""
     if dtype == 'int64':
-        kind, packed = _INT64_LIST, _packed_varints(values) + _packed_varints([padding]) * padding_count
+        kind, packed = _INT64_LIST, packed_varints(values) + packed_varints([padding]) * padding_count
     else:
         kind = _FLOAT_LIST
         packed = struct.pack('<%df' % (len(values) + padding_count), *values, *[padding] * padding_count)

@@ -1,0 +1,120 @@
+"""The C loops (wwm/_kernels.c) return what their Python references (wwm/kernels.py) return.
+
+Output bytes must not depend on whether the extension was built, so each C function is run
+against its reference on random input, including the edges (empty input, ties, every token one
+group, values at the ends of int64).
+"""
+import random
+
+import pytest
+
+from wwm import kernels
+from wwm.instances import NO_GROUP
+
+compiled = kernels.compiled
+needs_c = pytest.mark.skipif(compiled is None, reason='wwm._kernels not built (see test_the_extension_is_built)')
+
+
+def test_the_extension_is_built():
+    assert compiled is not None, (
+        'wwm/_kernels.c was not compiled: install a C compiler and the Python headers, then '
+        '`pip install -e .` again (the job still runs without it, with the slower Python loops)')
+
+
+def _group_ids(rng, length):
+    """[CLS] A [SEP] B [SEP] with words of 1-4 tokens, or other shapes: no group, one group."""
+    shape = rng.random()
+    if shape < 0.05:
+        return [NO_GROUP] * length
+    if shape < 0.1:
+        return [7] * length
+    ids, group = [NO_GROUP], 0
+    while len(ids) < length - 1:
+        ids.extend([group] * rng.choice([1, 1, 2, 2, 2, 3, 4]))
+        group += rng.choice([1, 1, 1, 2])
+        if rng.random() < 0.03:
+            ids.append(NO_GROUP)
+    return ids[:max(length - 1, 0)] + [NO_GROUP] * (length > 0)
+
+
+@needs_c
+@pytest.mark.parametrize('whole_word', [True, False])
+def test_candidate_groups(whole_word):
+    rng = random.Random(1)
+    for _ in range(500):
+        group_ids = _group_ids(rng, rng.choice([0, 1, 2, 5, 32, 128, 512]))
+        expected = kernels.py_candidate_groups(group_ids, whole_word, NO_GROUP)
+        assert compiled.candidate_groups(group_ids, whole_word, NO_GROUP) == expected
+        assert compiled.candidate_groups(tuple(group_ids), whole_word, NO_GROUP) == expected
+
+
+@needs_c
+@pytest.mark.parametrize('whole_word', [True, False])
+def test_choose_groups_takes_the_same_groups_and_leaves_the_same_random_state(whole_word):
+    rng = random.Random(2)
+    for seed in range(500):
+        group_ids = _group_ids(rng, rng.choice([0, 3, 32, 128, 512]))
+        budget = rng.choice([0, 1, 5, 20, 77, 1000])
+        c_rng, py_rng = random.Random(seed), random.Random(seed)
+        chosen = compiled.choose_groups(group_ids, whole_word, NO_GROUP, budget, c_rng.getrandbits)
+        assert chosen == kernels.py_choose_groups(group_ids, whole_word, NO_GROUP, budget, py_rng.getrandbits)
+        assert c_rng.getstate() == py_rng.getstate()
+        assert sum(map(len, chosen)) <= budget
+
+
+@needs_c
+def test_choose_groups_breaks_ties_by_position_as_a_stable_sort():
+    def same_key(bits):
+        return int.from_bytes(b'\x05' * (bits // 8), 'little')
+    group_ids = [NO_GROUP] + [0, 1, 1, 2, 3, 3, 3, 4] + [NO_GROUP]
+    for budget in range(9):
+        assert (compiled.choose_groups(group_ids, True, NO_GROUP, budget, same_key)
+                == kernels.py_choose_groups(group_ids, True, NO_GROUP, budget, same_key))
+    assert compiled.choose_groups(group_ids, True, NO_GROUP, 4, same_key) == [[1], [2, 3], [4]]
+
+
+@needs_c
+def test_replace_per_token():
+    rng = random.Random(3)
+    replacement_ids = list(range(670, 21128))
+    for seed in range(300):
+        words = kernels.py_candidate_groups(_group_ids(rng, rng.choice([0, 32, 512])), True, NO_GROUP)
+        words = rng.sample(words, min(len(words), rng.randint(0, 80)))
+        tokens = [rng.randint(0, 21127) for _ in range(600)]
+        c_out, py_out = list(tokens), list(tokens)
+        c_rng, py_rng = random.Random(seed), random.Random(seed)
+        compiled.replace_per_token(c_out, words, 103, replacement_ids, c_rng.random)
+        kernels.py_replace_per_token(py_out, words, 103, replacement_ids, py_rng.random)
+        assert c_out == py_out and c_rng.getstate() == py_rng.getstate()
+
+
+@needs_c
+def test_replace_per_token_refuses_a_position_outside_the_sequence():
+    with pytest.raises(IndexError):
+        compiled.replace_per_token([1, 2], [[5]], 103, [7], lambda: 0.1)
+
+
+@needs_c
+@pytest.mark.parametrize('values', [
+    [], [0], [127, 128, 255, 256], list(range(300)), [21127] * 512, [65535, 65536, 2 ** 21, 2 ** 35],
+    [-1, -2, -(2 ** 63)], [2 ** 63 - 1, 2 ** 63, 2 ** 64 - 1], (1, 0, 1), [True, False],
+])
+def test_packed_varints(values):
+    assert compiled.packed_varints(values) == kernels.py_packed_varints(values)
+
+
+@needs_c
+def test_packed_varints_on_random_values():
+    rng = random.Random(4)
+    for _ in range(300):
+        bits = rng.choice([7, 8, 14, 16, 21, 35, 63])
+        values = [rng.randint(-(2 ** bits), 2 ** bits) for _ in range(rng.randint(0, 600))]
+        assert compiled.packed_varints(values) == kernels.py_packed_varints(values)
+
+
+@needs_c
+@pytest.mark.parametrize('value', [2 ** 64, -(2 ** 63) - 1])
+def test_packed_varints_refuses_values_outside_64_bits(value):
+    for packed_varints in (compiled.packed_varints, kernels.py_packed_varints):
+        with pytest.raises(OverflowError):
+            packed_varints([1, value])

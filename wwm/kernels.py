@@ -1,0 +1,111 @@
+"""The per-token loops of masking and TFRecord encoding: in C where it was built, in Python otherwise.
+
+``setup.py`` builds ``wwm/_kernels.c`` where a C compiler and the Python headers are present (pip
+install, including ``-e``, and Dataflow or Flink workers installing the staged package). At
+dupe_factor 10 each token passes these loops ten times and in Python they were a third of an
+instance's cost. The Python functions below are the reference: the C ones return the same values
+(tests/test_kernels.py compares them on random input), so the output bytes do not depend on
+whether the extension was built, only the speed does. ``compiled`` is None when it was not.
+"""
+import logging
+import struct
+from typing import Callable, List, Sequence
+
+try:
+    from wwm import _kernels as compiled
+except ImportError:
+    compiled = None
+    logging.getLogger(__name__).warning(
+        'wwm._kernels is not built (no C compiler when the package was installed?): masking and '
+        'TFRecord encoding use their Python loops, same output, slower at a high dupe_factor')
+
+
+def py_candidate_groups(group_ids: Sequence[int], whole_word: bool, no_group: int) -> List[List[int]]:
+    """Token positions of each maskable group: runs of one group number; ``no_group`` excluded."""
+    candidates = []
+    previous = no_group
+    for position, group in enumerate(group_ids):
+        if group == no_group:
+            previous = no_group
+            continue
+        if whole_word and candidates and group == previous:
+            candidates[-1].append(position)
+        else:
+            candidates.append([position])
+        previous = group
+    return candidates
+
+
+def py_choose_groups(group_ids: Sequence[int], whole_word: bool, no_group: int, budget: int,
+                     getrandbits: Callable[[int], int]) -> List[List[int]]:
+    """The reference's choice: candidate groups in random order, each taken if it fits the budget.
+
+    The order sorts the groups on random 64-bit keys (stable, so a tie keeps group order), all
+    drawn by one ``getrandbits`` call: a uniform random order, like the reference's
+    ``rng.shuffle``, whose index draws in Python cost a third of the masking time.
+    """
+    candidates = py_candidate_groups(group_ids, whole_word, no_group)
+    count = len(candidates)
+    keys = struct.unpack('<%dQ' % count, getrandbits(64 * count).to_bytes(8 * count, 'little'))
+    chosen, used = [], 0
+    for index in sorted(range(count), key=keys.__getitem__):
+        if used >= budget:
+            break
+        group = candidates[index]
+        if used + len(group) <= budget:
+            chosen.append(group)
+            used += len(group)
+    return chosen
+
+
+def py_replace_per_token(output: List[int], words: List[List[int]], mask_id: int,
+                        replacement_ids: Sequence[int], random: Callable[[], float]) -> None:
+    """BERT's 80/10/10 for each chosen token, in place: [MASK], itself, or a random replacement id."""
+    for word in words:
+        for position in word:
+            if random() < 0.8:
+                output[position] = mask_id
+            elif random() < 0.5:
+                pass
+            else:
+                output[position] = replacement_ids[int(random() * len(replacement_ids))]
+
+
+def _varint(value: int) -> bytes:
+    if not -(1 << 63) <= value < 1 << 64:
+        raise OverflowError('%d is not an int64 (or uint64) value' % value)
+    if value < 0:
+        value += 1 << 64
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+# Varint bytes of every value below 2**16 (token ids of BERT vocabs, positions, labels): a table
+# lookup is ~10x faster than encoding each value in Python. A dict, not a list: its lookup fails on
+# a value outside the table, where a list index would wrap a negative value around.
+_VARINT_OF = {value: _varint(value) for value in range(1 << 16)}
+
+
+def py_packed_varints(values: Sequence[int]) -> bytes:
+    """The values as consecutive protobuf varints; negative ones as 64-bit two's complement."""
+    if type(values) in (list, tuple):   # bytes() of an array would copy its memory, not its values
+        try:
+            packed = bytes(values)
+            if packed.isascii():
+                return packed   # values below 128 are their own one-byte varints (masks, segments)
+        except ValueError:      # a value outside 0-255
+            pass
+    try:
+        return b''.join(map(_VARINT_OF.__getitem__, values))   # token ids, without a Python loop
+    except KeyError:
+        return b''.join([_VARINT_OF.get(v) or _varint(v) for v in values])
+
+
+candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups
+choose_groups = compiled.choose_groups if compiled else py_choose_groups
+replace_per_token = compiled.replace_per_token if compiled else py_replace_per_token
+packed_varints = compiled.packed_varints if compiled else py_packed_varints
