@@ -118,3 +118,37 @@ def test_packed_varints_refuses_values_outside_64_bits(value):
     for packed_varints in (compiled.packed_varints, kernels.py_packed_varints):
         with pytest.raises(OverflowError):
             packed_varints([1, value])
+
+
+def _entries(rng):
+    entries = []
+    for number in range(rng.randint(0, 9)):
+        if rng.random() < 0.3:
+            values = [rng.choice([1.0, 0.5, -2.25, 3e38, 1e-40, 7]) for _ in range(rng.randint(0, 20))]
+            entries.append(('f%d' % number, 2, values, rng.choice([0.0, 1.0]), rng.randint(0, 20)))
+        else:
+            bits = rng.choice([7, 14, 16, 63])
+            values = [rng.randint(-(2 ** bits), 2 ** bits - 1) for _ in range(rng.randint(0, 600))]
+            entries.append(('名字%d' % number, 3, values, rng.choice([0, 1, -1, 300]), rng.randint(0, 600)))
+    return [(name.encode(), kind, values, padding, count) for name, kind, values, padding, count in entries]
+
+
+@needs_c
+def test_encode_example():
+    rng = random.Random(5)
+    for _ in range(300):
+        entries = _entries(rng)
+        assert compiled.encode_example(entries) == kernels.py_encode_example(entries)
+
+
+@needs_c
+@pytest.mark.parametrize('entry, error', [
+    ((b'x', 3, [1], 0, -1), ValueError),        # more values than the feature's length
+    ((b'x', 4, [1], 0, 0), ValueError),         # neither an int64 nor a float list
+    ((b'x', 3, [2 ** 64], 0, 0), OverflowError),
+    ((b'x', 2, [1e39], 0.0, 0), OverflowError),  # beyond float32, as struct.pack('<f') says
+])
+def test_encode_example_refuses_what_its_reference_refuses(entry, error):
+    for encode in (compiled.encode_example, kernels.py_encode_example):
+        with pytest.raises(error):
+            encode([(b'ok', 3, [1, 2], 0, 3), entry])

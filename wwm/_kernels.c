@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 /* candidate_groups(group_ids, whole_word, no_group) -> list of lists of positions */
 static PyObject *
@@ -302,52 +303,231 @@ error:
     return NULL;
 }
 
+/* A growing byte buffer for the protobuf encoders below. */
+typedef struct {
+    unsigned char *data;
+    Py_ssize_t size, capacity;
+} Buffer;
+
+static int
+reserve(Buffer *buffer, Py_ssize_t extra)
+{
+    Py_ssize_t needed = buffer->size + extra;
+    unsigned char *grown;
+    if (needed <= buffer->capacity)
+        return 0;
+    if (needed < 2 * buffer->capacity)
+        needed = 2 * buffer->capacity;
+    grown = PyMem_Realloc(buffer->data, needed);
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    buffer->data = grown;
+    buffer->capacity = needed;
+    return 0;
+}
+
+static int
+put_bytes(Buffer *buffer, const void *bytes, Py_ssize_t size)
+{
+    if (reserve(buffer, size))
+        return -1;
+    memcpy(buffer->data + buffer->size, bytes, size);
+    buffer->size += size;
+    return 0;
+}
+
+static int
+put_varint(Buffer *buffer, unsigned long long value)
+{
+    if (reserve(buffer, 10))   /* a 64-bit varint takes at most 10 bytes */
+        return -1;
+    while (value > 0x7F) {
+        buffer->data[buffer->size++] = (unsigned char)((value & 0x7F) | 0x80);
+        value >>= 7;
+    }
+    buffer->data[buffer->size++] = (unsigned char)value;
+    return 0;
+}
+
+static int
+varint_size(unsigned long long value)
+{
+    int size = 1;
+    while (value > 0x7F) {
+        value >>= 7;
+        size++;
+    }
+    return size;
+}
+
+/* An int64 (or uint64) value as protobuf writes it: negative ones in 64-bit two's complement. */
+static int
+as_uint64(PyObject *item, unsigned long long *value)
+{
+    int overflow;
+    long long signed_value = PyLong_AsLongLongAndOverflow(item, &overflow);
+    if (overflow > 0) {   /* 2**63 .. 2**64-1 */
+        *value = PyLong_AsUnsignedLongLong(item);
+        return (*value == (unsigned long long)-1 && PyErr_Occurred()) ? -1 : 0;
+    }
+    if (overflow < 0) {
+        PyErr_SetString(PyExc_OverflowError, "int64 value below -2**63");
+        return -1;
+    }
+    if (signed_value == -1 && PyErr_Occurred())
+        return -1;
+    *value = (unsigned long long)signed_value;
+    return 0;
+}
+
+static int
+put_varints(Buffer *buffer, PyObject *values)
+{
+    PyObject *fast = PySequence_Fast(values, "values must be a sequence");
+    Py_ssize_t i;
+    if (fast == NULL)
+        return -1;
+    for (i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+        unsigned long long value;
+        if (as_uint64(PySequence_Fast_GET_ITEM(fast, i), &value) || put_varint(buffer, value)) {
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+static PyObject *
+take_bytes(Buffer *buffer)
+{
+    PyObject *result = PyBytes_FromStringAndSize((const char *)buffer->data, buffer->size);
+    PyMem_Free(buffer->data);
+    return result;
+}
+
 /* packed_varints(values) -> bytes: protobuf varints, negative values as 64-bit two's complement */
 static PyObject *
 packed_varints(PyObject *self, PyObject *values)
 {
-    PyObject *fast, *result;
-    Py_ssize_t size, i, length = 0;
-    unsigned char *out;
+    Buffer buffer = {NULL, 0, 0};
+    if (put_varints(&buffer, values)) {
+        PyMem_Free(buffer.data);
+        return NULL;
+    }
+    return take_bytes(&buffer);
+}
 
-    fast = PySequence_Fast(values, "values must be a sequence");
+#if PY_VERSION_HEX < 0x030B0000
+#define PyFloat_Pack4 _PyFloat_Pack4
+#endif
+
+static int
+put_float(Buffer *buffer, PyObject *item)
+{
+    double value = PyFloat_AsDouble(item);
+    if (value == -1.0 && PyErr_Occurred())
+        return -1;
+    if (reserve(buffer, 4) || PyFloat_Pack4(value, (char *)buffer->data + buffer->size, 1))
+        return -1;   /* PyFloat_Pack4: struct.pack('<f')'s rounding and overflow error */
+    buffer->size += 4;
+    return 0;
+}
+
+/* One feature's packed list: the values, then padding_count times the padding value. */
+static int
+put_list(Buffer *packed, int kind, PyObject *values, PyObject *padding, Py_ssize_t padding_count)
+{
+    Py_ssize_t start, one, i;
+    if (kind == 3) {
+        unsigned long long value;
+        if (put_varints(packed, values))
+            return -1;
+        start = packed->size;
+        if (padding_count > 0 && (as_uint64(padding, &value) || put_varint(packed, value)))
+            return -1;
+    } else if (kind == 2) {
+        PyObject *fast = PySequence_Fast(values, "values must be a sequence");
+        if (fast == NULL)
+            return -1;
+        for (i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+            if (put_float(packed, PySequence_Fast_GET_ITEM(fast, i))) {
+                Py_DECREF(fast);
+                return -1;
+            }
+        }
+        Py_DECREF(fast);
+        start = packed->size;
+        if (padding_count > 0 && put_float(packed, padding))
+            return -1;
+    } else {
+        PyErr_Format(PyExc_ValueError, "kind %d is neither a float (2) nor an int64 (3) list", kind);
+        return -1;
+    }
+    one = packed->size - start;   /* the padding value's bytes, written once so far */
+    if (padding_count > 1) {
+        if (reserve(packed, one * (padding_count - 1)))
+            return -1;
+        for (i = 1; i < padding_count; i++) {
+            memmove(packed->data + packed->size, packed->data + start, one);
+            packed->size += one;
+        }
+    }
+    return 0;
+}
+
+/* encode_example(entries) -> a serialized tf.train.Example. entries: (name bytes, kind, values,
+ * padding, padding_count) per feature, written in that order; kind 3 is an Int64List, 2 a
+ * FloatList. Each feature is one map entry of Features: {1: name, 2: Feature{kind: {1: packed}}}. */
+static PyObject *
+encode_example(PyObject *self, PyObject *entries)
+{
+    PyObject *fast = PySequence_Fast(entries, "entries must be a sequence");
+    Buffer body = {NULL, 0, 0}, packed = {NULL, 0, 0}, example = {NULL, 0, 0};
+    Py_ssize_t i;
+
     if (fast == NULL)
         return NULL;
-    size = PySequence_Fast_GET_SIZE(fast);
-    out = PyMem_Malloc(size * 10 + 1);   /* a 64-bit varint takes at most 10 bytes */
-    if (out == NULL) {
-        Py_DECREF(fast);
-        return PyErr_NoMemory();
-    }
-    for (i = 0; i < size; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
-        int overflow;
-        long long signed_value = PyLong_AsLongLongAndOverflow(item, &overflow);
-        unsigned long long value;
-        if (overflow > 0) {   /* 2**63 .. 2**64-1: valid as uint64 */
-            value = PyLong_AsUnsignedLongLong(item);
-            if (value == (unsigned long long)-1 && PyErr_Occurred())
-                goto error;
-        } else if (overflow < 0) {
-            PyErr_SetString(PyExc_OverflowError, "int64 value below -2**63");
+    for (i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+        const char *name;
+        Py_ssize_t name_size, padding_count, list_size, feature_size, entry_size;
+        int kind;
+        PyObject *values, *padding;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "y#iOOn", &name, &name_size, &kind,
+                              &values, &padding, &padding_count))
             goto error;
-        } else {
-            if (signed_value == -1 && PyErr_Occurred())
-                goto error;
-            value = (unsigned long long)signed_value;
+        if (padding_count < 0) {
+            PyErr_SetString(PyExc_ValueError, "more values than the feature's length");
+            goto error;
         }
-        while (value > 0x7F) {
-            out[length++] = (unsigned char)((value & 0x7F) | 0x80);
-            value >>= 7;
-        }
-        out[length++] = (unsigned char)value;
+        packed.size = 0;
+        if (put_list(&packed, kind, values, padding, padding_count))
+            goto error;
+        list_size = 1 + varint_size(packed.size) + packed.size;
+        feature_size = 1 + varint_size(list_size) + list_size;
+        entry_size = 1 + varint_size(name_size) + name_size + 1 + varint_size(feature_size) + feature_size;
+        if (put_varint(&body, 0x0A) || put_varint(&body, entry_size)
+                || put_varint(&body, 0x0A) || put_varint(&body, name_size)
+                || put_bytes(&body, name, name_size)
+                || put_varint(&body, 0x12) || put_varint(&body, feature_size)
+                || put_varint(&body, kind << 3 | 2) || put_varint(&body, list_size)
+                || put_varint(&body, 0x0A) || put_varint(&body, packed.size)
+                || put_bytes(&body, packed.data, packed.size))
+            goto error;
     }
-    result = PyBytes_FromStringAndSize((const char *)out, length);
-    PyMem_Free(out);
+    if (put_varint(&example, 0x0A) || put_varint(&example, body.size)
+            || put_bytes(&example, body.data, body.size))
+        goto error;
+    PyMem_Free(body.data);
+    PyMem_Free(packed.data);
     Py_DECREF(fast);
-    return result;
+    return take_bytes(&example);
 error:
-    PyMem_Free(out);
+    PyMem_Free(body.data);
+    PyMem_Free(packed.data);
+    PyMem_Free(example.data);
     Py_DECREF(fast);
     return NULL;
 }
@@ -361,6 +541,8 @@ static PyMethodDef methods[] = {
      "replace_per_token(output, words, mask_id, replacement_ids, random): 80/10/10, in place"},
     {"packed_varints", packed_varints, METH_O,
      "packed_varints(values): the values as consecutive protobuf varints"},
+    {"encode_example", encode_example, METH_O,
+     "encode_example(entries): (name, kind, values, padding, padding_count) per feature -> Example bytes"},
     {NULL, NULL, 0, NULL},
 };
 

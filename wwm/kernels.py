@@ -105,7 +105,34 @@ def py_packed_varints(values: Sequence[int]) -> bytes:
         return b''.join([_VARINT_OF.get(v) or _varint(v) for v in values])
 
 
+INT64_LIST, FLOAT_LIST = 3, 2   # field numbers of tf.train.Feature's kinds
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    return py_packed_varints((number << 3 | 2, len(payload))) + payload
+
+
+def py_encode_example(entries) -> bytes:
+    """A serialized tf.train.Example of (name bytes, kind, values, padding, padding_count) entries,
+    in the given order: each a Features map entry whose list is the values, then ``padding_count``
+    times ``padding``."""
+    parts = []
+    for name, kind, values, padding, padding_count in entries:
+        if padding_count < 0:
+            raise ValueError('more values than the feature\'s length')
+        if kind == INT64_LIST:
+            packed = py_packed_varints(values) + py_packed_varints([padding]) * padding_count
+        elif kind == FLOAT_LIST:
+            packed = struct.pack('<%df' % (len(values) + padding_count), *values, *[padding] * padding_count)
+        else:
+            raise ValueError('kind %d is neither a float (2) nor an int64 (3) list' % kind)
+        parts.append(_field(1, _field(1, name) + _field(2, _field(kind, _field(1, packed)))))
+    return _field(1, b''.join(parts))
+
+
 candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups
 choose_groups = compiled.choose_groups if compiled else py_choose_groups
 replace_per_token = compiled.replace_per_token if compiled else py_replace_per_token
 packed_varints = compiled.packed_varints if compiled else py_packed_varints
+encode_example = compiled.encode_example if compiled else py_encode_example

@@ -11,32 +11,16 @@ from typing import Dict, Iterator, List, Tuple
 import google_crc32c
 
 from wwm.bert_padding import unpadded_features
-from wwm.kernels import packed_varints
+from wwm import kernels
 
-_INT64_LIST = 3
-_FLOAT_LIST = 2
+_KINDS = {'int64': kernels.INT64_LIST, 'float32': kernels.FLOAT_LIST}
 _MASK_DELTA = 0xA282EAD8
-
-
-def _field(number: int, payload: bytes) -> bytes:
-    """A length-delimited field (wire type 2)."""
-    return packed_varints((number << 3 | 2, len(payload))) + payload
-
-
-def _entry(name: str, dtype: str, values, padding=0, padding_count: int = 0) -> bytes:
-    """One map entry of Features: the name and a list of ``values`` then ``padding_count`` times
-    ``padding``."""
-    if dtype == 'int64':
-        kind, packed = _INT64_LIST, packed_varints(values) + packed_varints([padding]) * padding_count
-    else:
-        kind = _FLOAT_LIST
-        packed = struct.pack('<%df' % (len(values) + padding_count), *values, *[padding] * padding_count)
-    return _field(1, _field(1, name.encode()) + _field(2, _field(kind, _field(1, packed))))
 
 
 def encode_example(features: List[Tuple[str, str, list]]) -> bytes:
     """Serialize (name, dtype, values) triples as a tf.train.Example, in the given order."""
-    return _field(1, b''.join(_entry(name, dtype, values) for name, dtype, values in features))
+    return kernels.encode_example([(name.encode(), _KINDS[dtype], values, 0, 0)
+                                   for name, dtype, values in features])
 
 
 def masked_crc32c(data: bytes) -> int:
@@ -103,7 +87,7 @@ def decode_example(data: bytes) -> Dict[str, list]:
             name = parts[1].decode()
             kind, payload = next(_fields(parts[2]))
             packed = dict(_fields(payload)).get(1, b'')
-            if kind == _FLOAT_LIST:
+            if kind == kernels.FLOAT_LIST:
                 features[name] = list(struct.unpack('<%df' % (len(packed) // 4), packed))
             else:
                 values, pos = [], 0
@@ -116,6 +100,6 @@ def decode_example(data: bytes) -> Dict[str, list]:
 
 def encode_instance(instance, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
     """A TrainingInstance as the masking mode's feature set (schemas/bert_features.py), padded."""
-    features = unpadded_features(instance, masking, max_seq_length, max_predictions_per_seq)
-    return _field(1, b''.join(_entry(spec.name, spec.dtype, values, spec.padding, padding)
-                              for spec, values, padding in features))
+    return kernels.encode_example([(spec.name.encode(), _KINDS[spec.dtype], values, spec.padding, padding)
+                                   for spec, values, padding in unpadded_features(
+                                       instance, masking, max_seq_length, max_predictions_per_seq)])
