@@ -152,3 +152,39 @@ def test_encode_example_refuses_what_its_reference_refuses(entry, error):
     for encode in (compiled.encode_example, kernels.py_encode_example):
         with pytest.raises(error):
             encode([(b'ok', 3, [1, 2], 0, 3), entry])
+
+
+_TYPES = {'B': (0, 255), 'H': (0, 65535), 'I': (0, 2 ** 32 - 1), 'h': (-32768, 32767),
+          'i': (-(2 ** 31), 2 ** 31 - 1), 'q': (-(2 ** 63), 2 ** 63 - 1)}
+
+
+@needs_c
+def test_pack_and_unpack_lists():
+    rng = random.Random(6)
+    typecodes = ('HIq', 'BHq', 'HIq', 'HIq', 'hiq', 'HIq')
+    for _ in range(500):
+        lists = []
+        for codes in typecodes:
+            low, high = _TYPES[rng.choice(codes)]
+            lists.append([rng.choice([low, high, rng.randint(low, high)]) for _ in range(rng.choice([0, 1, 20, 512]))])
+        label = rng.choice([0, 1, -1, 2 ** 63 - 1])
+        packed = compiled.pack_lists(label, lists, typecodes)
+        assert packed == kernels.py_pack_lists(label, lists, typecodes)
+        assert compiled.unpack_lists(packed, len(lists)) == kernels.py_unpack_lists(packed, len(lists)) == (label, lists)
+        assert compiled.unpack_lists(memoryview(b'.' + packed)[1:], len(lists)) == (label, lists)
+
+
+@needs_c
+@pytest.mark.parametrize('values', [[2 ** 63], [-(2 ** 63) - 1], [0, 2 ** 64]])
+def test_pack_lists_refuses_values_beyond_int64(values):
+    for pack_lists in (compiled.pack_lists, kernels.py_pack_lists):
+        with pytest.raises(OverflowError):
+            pack_lists(0, [[1], values], ('HIq', 'Iq'))
+
+
+@needs_c
+def test_unpack_lists_refuses_truncated_bytes():
+    packed = compiled.pack_lists(1, [[1, 2, 3], [70000]], ('BHq', 'HIq'))
+    for end in range(len(packed)):
+        with pytest.raises(ValueError):
+            compiled.unpack_lists(packed[:end], 2)

@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <string.h>
 
 /* candidate_groups(group_ids, whole_word, no_group) -> list of lists of positions */
@@ -532,6 +533,193 @@ error:
     return NULL;
 }
 
+/* The list types of wwm/packed_instances.py: struct's standard sizes, little-endian. */
+static int
+type_range(char code, int *size, long long *low, long long *high)
+{
+    switch (code) {
+    case 'B': *size = 1; *low = 0; *high = 255; return 0;
+    case 'H': *size = 2; *low = 0; *high = 65535; return 0;
+    case 'I': *size = 4; *low = 0; *high = 4294967295LL; return 0;
+    case 'h': *size = 2; *low = -32768; *high = 32767; return 0;
+    case 'i': *size = 4; *low = -2147483648LL; *high = 2147483647LL; return 0;
+    case 'q': *size = 8; *low = LLONG_MIN; *high = LLONG_MAX; return 0;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown list type %c", code);
+    return -1;
+}
+
+static int
+put_little(Buffer *buffer, unsigned long long value, int size)
+{
+    int byte;
+    if (reserve(buffer, size))
+        return -1;
+    for (byte = 0; byte < size; byte++)
+        buffer->data[buffer->size++] = (unsigned char)(value >> (8 * byte));
+    return 0;
+}
+
+/* One list: its type (the first of typecodes that holds every value), its length, its values. */
+static int
+put_packed_list(Buffer *buffer, PyObject *values, const char *typecodes, Py_ssize_t ntypes)
+{
+    PyObject *fast = PySequence_Fast(values, "a list field must be a sequence");
+    Py_ssize_t count, i, t;
+    long long *numbers = NULL, least = 0, most = 0, low, high;
+    int size = 0, result = -1;
+
+    if (fast == NULL)
+        return -1;
+    count = PySequence_Fast_GET_SIZE(fast);
+    numbers = PyMem_Malloc(sizeof(long long) * (count ? count : 1));
+    if (numbers == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        int overflow;
+        numbers[i] = PyLong_AsLongLongAndOverflow(PySequence_Fast_GET_ITEM(fast, i), &overflow);
+        if (overflow) {
+            PyErr_SetString(PyExc_OverflowError, "a value does not fit in int64");
+            goto done;
+        }
+        if (numbers[i] == -1 && PyErr_Occurred())
+            goto done;
+        if (i == 0 || numbers[i] < least)
+            least = numbers[i];
+        if (i == 0 || numbers[i] > most)
+            most = numbers[i];
+    }
+    for (t = 0; t < ntypes; t++) {
+        if (type_range(typecodes[t], &size, &low, &high))
+            goto done;
+        if (count == 0 || (least >= low && most <= high))
+            break;
+    }
+    if (t == ntypes) {
+        PyErr_SetString(PyExc_OverflowError, "no list type holds these values");
+        goto done;
+    }
+    if (count > 4294967295LL) {
+        PyErr_SetString(PyExc_OverflowError, "a list longer than 2**32 values");
+        goto done;
+    }
+    if (put_bytes(buffer, &typecodes[t], 1) || put_little(buffer, (unsigned long long)count, 4))
+        goto done;
+    for (i = 0; i < count; i++)
+        if (put_little(buffer, (unsigned long long)numbers[i], size))
+            goto done;
+    result = 0;
+done:
+    PyMem_Free(numbers);
+    Py_DECREF(fast);
+    return result;
+}
+
+/* pack_lists(label, lists, typecodes) -> bytes: the label as int64, then each list packed in the
+ * narrowest of its typecodes (wwm/packed_instances.py's format). */
+static PyObject *
+pack_lists(PyObject *self, PyObject *args)
+{
+    PyObject *lists, *typecodes, *fast_lists = NULL, *fast_codes = NULL;
+    long long label;
+    Buffer buffer = {NULL, 0, 0};
+    Py_ssize_t i;
+
+    if (!PyArg_ParseTuple(args, "LOO", &label, &lists, &typecodes))
+        return NULL;
+    fast_lists = PySequence_Fast(lists, "lists must be a sequence");
+    fast_codes = fast_lists ? PySequence_Fast(typecodes, "typecodes must be a sequence") : NULL;
+    if (fast_codes == NULL)
+        goto error;
+    if (PySequence_Fast_GET_SIZE(fast_lists) != PySequence_Fast_GET_SIZE(fast_codes)) {
+        PyErr_SetString(PyExc_ValueError, "one typecode string per list");
+        goto error;
+    }
+    if (put_little(&buffer, (unsigned long long)label, 8))
+        goto error;
+    for (i = 0; i < PySequence_Fast_GET_SIZE(fast_lists); i++) {
+        Py_ssize_t ntypes;
+        const char *codes = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(fast_codes, i), &ntypes);
+        if (codes == NULL || put_packed_list(&buffer, PySequence_Fast_GET_ITEM(fast_lists, i), codes, ntypes))
+            goto error;
+    }
+    Py_DECREF(fast_lists);
+    Py_DECREF(fast_codes);
+    return take_bytes(&buffer);
+error:
+    PyMem_Free(buffer.data);
+    Py_XDECREF(fast_lists);
+    Py_XDECREF(fast_codes);
+    return NULL;
+}
+
+static long long
+get_little(const unsigned char *data, int size, int is_signed)
+{
+    unsigned long long value = 0;
+    int byte;
+    for (byte = size - 1; byte >= 0; byte--)
+        value = value << 8 | data[byte];
+    if (is_signed && size < 8 && (value >> (8 * size - 1)) & 1)
+        value |= ~0ULL << (8 * size);   /* sign-extend */
+    return (long long)value;
+}
+
+/* unpack_lists(data, count) -> (label, [list, ...]): pack_lists' bytes (or a buffer of them) back. */
+static PyObject *
+unpack_lists(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t count, offset = 8, i, j;
+    PyObject *lists = NULL, *result = NULL;
+    const unsigned char *data;
+
+    if (!PyArg_ParseTuple(args, "y*n", &view, &count))
+        return NULL;
+    data = view.buf;
+    if (view.len < 8)
+        goto truncated;
+    lists = PyList_New(count);
+    if (lists == NULL)
+        goto done;
+    for (i = 0; i < count; i++) {
+        int size, is_signed;
+        long long low, high;
+        Py_ssize_t length;
+        PyObject *list;
+        if (offset + 5 > view.len)
+            goto truncated;
+        if (type_range((char)data[offset], &size, &low, &high))
+            goto done;
+        is_signed = low < 0;
+        length = (Py_ssize_t)get_little(data + offset + 1, 4, 0);
+        offset += 5;
+        if (length > (view.len - offset) / size)
+            goto truncated;
+        list = PyList_New(length);
+        if (list == NULL)
+            goto done;
+        PyList_SET_ITEM(lists, i, list);
+        for (j = 0; j < length; j++) {
+            PyObject *number = PyLong_FromLongLong(get_little(data + offset, size, is_signed));
+            if (number == NULL)
+                goto done;
+            PyList_SET_ITEM(list, j, number);
+            offset += size;
+        }
+    }
+    result = Py_BuildValue("LO", get_little(data, 8, 1), lists);
+    goto done;
+truncated:
+    PyErr_SetString(PyExc_ValueError, "truncated packed instance");
+done:
+    Py_XDECREF(lists);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"candidate_groups", candidate_groups, METH_VARARGS,
      "candidate_groups(group_ids, whole_word, no_group): positions of each maskable group"},
@@ -541,6 +729,10 @@ static PyMethodDef methods[] = {
      "replace_per_token(output, words, mask_id, replacement_ids, random): 80/10/10, in place"},
     {"packed_varints", packed_varints, METH_O,
      "packed_varints(values): the values as consecutive protobuf varints"},
+    {"pack_lists", pack_lists, METH_VARARGS,
+     "pack_lists(label, lists, typecodes): each list in the narrowest of its types"},
+    {"unpack_lists", unpack_lists, METH_VARARGS,
+     "unpack_lists(data, count): (label, lists) of pack_lists' bytes"},
     {"encode_example", encode_example, METH_O,
      "encode_example(entries): (name, kind, values, padding, padding_count) per feature -> Example bytes"},
     {NULL, NULL, 0, NULL},

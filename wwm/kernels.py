@@ -1,4 +1,5 @@
-"""The per-token loops of masking and TFRecord encoding: in C where it was built, in Python otherwise.
+"""The per-token loops of masking, shuffle packing and TFRecord encoding: in C where it was built,
+in Python otherwise.
 
 ``setup.py`` builds ``wwm/_kernels.c`` where a C compiler and the Python headers are present (pip
 install, including ``-e``, and Dataflow or Flink workers installing the staged package). At
@@ -7,9 +8,10 @@ instance's cost. The Python functions below are the reference: the C ones return
 (tests/test_kernels.py compares them on random input), so the output bytes do not depend on
 whether the extension was built, only the speed does. ``compiled`` is None when it was not.
 """
+import functools
 import logging
 import struct
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 try:
     from wwm import _kernels as compiled
@@ -131,8 +133,55 @@ def py_encode_example(entries) -> bytes:
     return _field(1, b''.join(parts))
 
 
+_LABEL = struct.Struct('<q')
+_LIST_HEADER = struct.Struct('<cI')   # typecode, number of values
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_format(typecode: str, count: int) -> struct.Struct:
+    return struct.Struct('<%d%s' % (count, typecode))
+
+
+def _narrowest(values, typecodes: str):
+    """(typecode, little-endian bytes) of the first type that holds every value.
+
+    struct.pack, not array.array(typecode, values): it converts a list of ints in a third of the time.
+    """
+    for typecode in typecodes:
+        try:
+            return typecode, _list_format(typecode, len(values)).pack(*values)
+        except struct.error:   # a value out of this type's range: try the next wider one
+            pass
+    raise OverflowError('no list type of %r holds these values' % typecodes)
+
+
+def py_pack_lists(label: int, lists: Sequence[Sequence[int]], typecodes: Sequence[str]) -> bytes:
+    """The label as int64, then per list: its typecode, its length (uint32), its values, packed
+    little-endian in the first of its typecodes that holds them all (wwm/packed_instances.py)."""
+    parts = [_LABEL.pack(label)]
+    for values, codes in zip(lists, typecodes, strict=True):
+        typecode, packed = _narrowest(values, codes)
+        parts.append(_LIST_HEADER.pack(typecode.encode(), len(values)))
+        parts.append(packed)
+    return b''.join(parts)
+
+
+def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
+    """(label, lists) of py_pack_lists' bytes, or of a memoryview of them."""
+    lists = []
+    offset = _LABEL.size
+    for _ in range(count):
+        typecode, length = _LIST_HEADER.unpack_from(data, offset)
+        values = _list_format(typecode.decode(), length)
+        lists.append(list(values.unpack_from(data, offset + _LIST_HEADER.size)))
+        offset += _LIST_HEADER.size + values.size
+    return _LABEL.unpack_from(data, 0)[0], lists
+
+
 candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups
 choose_groups = compiled.choose_groups if compiled else py_choose_groups
 replace_per_token = compiled.replace_per_token if compiled else py_replace_per_token
 packed_varints = compiled.packed_varints if compiled else py_packed_varints
 encode_example = compiled.encode_example if compiled else py_encode_example
+pack_lists = compiled.pack_lists if compiled else py_pack_lists
+unpack_lists = compiled.unpack_lists if compiled else py_unpack_lists
