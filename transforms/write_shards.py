@@ -7,11 +7,15 @@ without any stage holding the corpus). Each shard's records are sorted once (spi
 memory bound) and written to one file per output format, so the formats hold the same instances in
 the same order. Files go under ``.incomplete/`` and are moved into place by commit_dataset.
 """
+import collections
+import itertools
+
 import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
+from apache_beam.transforms.window import GlobalWindows
 
 from schemas.records import ShardInfo
-from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_payload, shard_record
+from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_hash, record_payload, shard_record
 from wwm.external_sort import sorted_records
 from wwm.hashing import stable_hash64
 from wwm.packed_instances import pack_instance, unpack_instance
@@ -24,21 +28,71 @@ def shard_name(index: int, num_shards: int, extension: str) -> str:
     return 'part-%05d-of-%05d.%s' % (index, num_shards, extension)
 
 
-def _hash_order(keyed_instance, seed: int):
-    """(bucket, record): a record is the sort key and the packed instance in one bytes object."""
-    key, instance = keyed_instance
-    sort_hash = stable_hash64(seed, 'shuffle', *key)
-    return bucket_of(sort_hash), shard_record(sort_hash, key, pack_instance(instance))
+# Records travel to the shard shuffle in lists of about this many bytes.
+_BATCH_BYTES = 4 << 20
+
+
+class _HashOrder(beam.DoFn):
+    """(InstanceKey, TrainingInstance) -> lists of shard records: a record is the sort key and the
+    packed instance in one bytes object.
+
+    Lists, not one element per record: Beam spends a fixed cost on every element that crosses a
+    stage boundary, and the local runner relays each one three times on its way to a shard (at
+    dupe 10, millions of records). A list is cut at _BATCH_BYTES and at the end of a bundle.
+    """
+
+    def __init__(self, seed: int):
+        self._seed = seed
+        self._batch = self._bytes = None
+
+    def start_bundle(self):
+        self._batch, self._bytes = [], 0
+
+    def process(self, keyed_instance):
+        key, instance = keyed_instance
+        record = shard_record(stable_hash64(self._seed, 'shuffle', *key), key, pack_instance(instance))
+        self._batch.append(record)
+        self._bytes += len(record)
+        if self._bytes >= _BATCH_BYTES:
+            yield self._take()
+
+    def finish_bundle(self):
+        if self._batch:
+            yield GlobalWindows.windowed_value(self._take())
+
+    def _take(self) -> list:
+        batch, self._batch, self._bytes = self._batch, [], 0
+        return batch
+
+
+class _CountPerBucket(beam.DoFn):
+    """Lists of records -> (bucket, records in it), summed over a bundle."""
+
+    def __init__(self):
+        self._counts = None
+
+    def start_bundle(self):
+        self._counts = collections.Counter()
+
+    def process(self, batch):
+        self._counts.update(bucket_of(record_hash(record)) for record in batch)
+
+    def finish_bundle(self):
+        for pair in self._counts.items():
+            yield GlobalWindows.windowed_value(pair)
 
 
 def _layout(bucket_counts, num_shards: int) -> ShardLayout:
     return ShardLayout.from_counts(num_shards, bucket_counts)
 
 
-def _to_shards(bucketed, layout: ShardLayout):
-    bucket, record = bucketed
-    for shard in layout.shards_of_bucket(bucket):
-        yield shard, record
+def _to_shards(batch, layout: ShardLayout):
+    """A list of records -> (shard, the list's records that shard needs) for each shard it reaches."""
+    by_shard = {}
+    for record in batch:
+        for shard in layout.shards_of_bucket(bucket_of(record_hash(record))):
+            by_shard.setdefault(shard, []).append(record)
+    return by_shard.items()
 
 
 class _ShardFiles(beam.DoFn):
@@ -69,12 +123,12 @@ class _ShardFiles(beam.DoFn):
 
 
 class _WriteShard(_ShardFiles):
-    """(shard index, records sent to it) -> the shard's files, its own records in global order."""
+    """(shard index, lists of records sent to it) -> the shard's files, its own records in global order."""
 
-    def process(self, shard_records, layout):
-        index, records = shard_records
-        instances = (unpack_instance(record_payload(record))
-                     for record in own_records(sorted_records(records), layout, index))
+    def process(self, shard_batches, layout):
+        index, batches = shard_batches
+        records = sorted_records(itertools.chain.from_iterable(batches))
+        instances = (unpack_instance(record_payload(record)) for record in own_records(records, layout, index))
         yield from self._write(index, instances)
 
 
@@ -107,11 +161,11 @@ class WriteShards(beam.PTransform):
         self._write_empty = _WriteEmptyShards(temp_dir, num_shards, list(specs))
 
     def expand(self, instances):
-        hashed = instances | 'HashOrder' >> beam.Map(_hash_order, self._seed)
+        hashed = instances | 'HashOrder' >> beam.ParDo(_HashOrder(self._seed))
         layout = beam.pvalue.AsSingleton(
             hashed
-            | 'Buckets' >> beam.Keys()
-            | 'CountPerBucket' >> beam.combiners.Count.PerElement()
+            | 'CountPerBucket' >> beam.ParDo(_CountPerBucket())
+            | 'SumPerBucket' >> beam.CombinePerKey(sum)
             | 'AllBuckets' >> beam.combiners.ToList()
             | 'Layout' >> beam.Map(_layout, self._num_shards))
         written = (hashed
