@@ -113,7 +113,8 @@ INT64_LIST, FLOAT_LIST = 3, 2   # field numbers of tf.train.Feature's kinds
 
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited protobuf field (wire type 2)."""
-    return py_packed_varints((number << 3 | 2, len(payload))) + payload
+    size = len(payload)
+    return _VARINT_OF[number << 3 | 2] + (_VARINT_OF.get(size) or _varint(size)) + payload
 
 
 def py_encode_example(entries) -> bytes:
