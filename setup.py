@@ -13,8 +13,9 @@ setup(
     python_requires='>=3.10',
     packages=find_packages(include=['beam_jobs', 'beam_jobs.*', 'transforms', 'transforms.*',
                                     'schemas', 'schemas.*', 'wwm', 'wwm.*']),
-    # The per-token loops of masking and TFRecord encoding (wwm/kernels.py). Optional: without a C
-    # compiler the install goes on and the same loops run in Python, with the same output.
+    # The per-token loops of masking, shuffle packing and TFRecord encoding (wwm/kernels.py).
+    # Optional: without a C compiler the install goes on and the same loops run in Python, with the
+    # same output.
     ext_modules=[Extension('wwm._kernels', ['wwm/_kernels.c'], optional=True)],
     install_requires=[
         # [gcp] for gs:// paths (models, vocab, corpora on Dataflow); without it Beam also logs an

@@ -12,7 +12,8 @@ from wwm import kernels
 from wwm.instances import NO_GROUP
 
 compiled = kernels.compiled
-needs_c = pytest.mark.skipif(compiled is None, reason='wwm._kernels not built (see test_the_extension_is_built)')
+needs_c = pytest.mark.skipif(compiled is None,
+                             reason='wwm._kernels not built (see test_the_extension_is_built)')
 
 
 def test_the_extension_is_built():
@@ -166,11 +167,13 @@ def test_pack_and_unpack_lists():
         lists = []
         for codes in typecodes:
             low, high = _TYPES[rng.choice(codes)]
-            lists.append([rng.choice([low, high, rng.randint(low, high)]) for _ in range(rng.choice([0, 1, 20, 512]))])
+            length = rng.choice([0, 1, 20, 512])
+            lists.append([rng.choice([low, high, rng.randint(low, high)]) for _ in range(length)])
         label = rng.choice([0, 1, -1, 2 ** 63 - 1])
         packed = compiled.pack_lists(label, lists, typecodes)
         assert packed == kernels.py_pack_lists(label, lists, typecodes)
-        assert compiled.unpack_lists(packed, len(lists)) == kernels.py_unpack_lists(packed, len(lists)) == (label, lists)
+        assert (compiled.unpack_lists(packed, len(lists)) == kernels.py_unpack_lists(packed, len(lists))
+                == (label, lists))
         assert compiled.unpack_lists(memoryview(b'.' + packed)[1:], len(lists)) == (label, lists)
 
 

@@ -15,7 +15,8 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
 from schemas.records import ShardInfo
-from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_hash, record_payload, shard_record
+from wwm.balanced_shards import (ShardLayout, bucket_of, own_records, record_hash, record_payload,
+                                 shard_record)
 from wwm.external_sort import sorted_records
 from wwm.hashing import stable_hash64
 from wwm.packed_instances import pack_instance, unpack_instance
@@ -123,12 +124,14 @@ class _ShardFiles(beam.DoFn):
 
 
 class _WriteShard(_ShardFiles):
-    """(shard index, lists of records sent to it) -> the shard's files, its own records in global order."""
+    """(shard index, lists of records sent to it) -> the shard's files, its own records in global
+    order."""
 
     def process(self, shard_batches, layout):
         index, batches = shard_batches
         records = sorted_records(itertools.chain.from_iterable(batches))
-        instances = (unpack_instance(record_payload(record)) for record in own_records(records, layout, index))
+        instances = (unpack_instance(record_payload(record))
+                     for record in own_records(records, layout, index))
         yield from self._write(index, instances)
 
 

@@ -254,7 +254,8 @@ replace_per_token(PyObject *self, PyObject *args)
         goto error;
     size = PySequence_Fast_GET_SIZE(fast_ids);
     for (w = 0; w < PySequence_Fast_GET_SIZE(fast_words); w++) {
-        PyObject *word = PySequence_Fast(PySequence_Fast_GET_ITEM(fast_words, w), "a word must be a sequence");
+        PyObject *word = PySequence_Fast(PySequence_Fast_GET_ITEM(fast_words, w),
+                                         "a word must be a sequence");
         if (word == NULL)
             goto error;
         for (p = 0; p < PySequence_Fast_GET_SIZE(word); p++) {

@@ -1,8 +1,9 @@
 """``tf.train.Example`` encoding and TFRecord framing, without TensorFlow.
 
 Written by hand because TensorFlow is a 500 MB dependency for a few lines of protobuf wire format,
-and because protobuf does not promise an order for map entries: features are written here in the
-spec's fixed order, so the same instance always gives the same bytes. Framing per record:
+and because protobuf does not promise an order for map entries: features are written in the spec's
+fixed order (by wwm.kernels.encode_example, in C where it was built), so the same instance always
+gives the same bytes. Framing per record:
 uint64 length, masked crc32c of the length, data, masked crc32c of the data.
 """
 import struct
@@ -10,8 +11,8 @@ from typing import Dict, Iterator, List, Tuple
 
 import google_crc32c
 
-from wwm.bert_padding import unpadded_features
 from wwm import kernels
+from wwm.bert_padding import unpadded_features
 
 _KINDS = {'int64': kernels.INT64_LIST, 'float32': kernels.FLOAT_LIST}
 _MASK_DELTA = 0xA282EAD8
