@@ -100,25 +100,29 @@ def test_replace_per_token_refuses_a_position_outside_the_sequence():
     [], [0], [127, 128, 255, 256], list(range(300)), [21127] * 512, [65535, 65536, 2 ** 21, 2 ** 35],
     [-1, -2, -(2 ** 63)], [2 ** 63 - 1, 2 ** 63, 2 ** 64 - 1], (1, 0, 1), [True, False],
 ])
-def test_packed_varints(values):
-    assert compiled.packed_varints(values) == kernels.py_packed_varints(values)
+def test_int64_lists_are_varints(values):
+    """An int64 list is written as its values' varints (protobuf's packed encoding)."""
+    entry = [(b'x', kernels.INT64_LIST, values, 0, 0)]
+    assert compiled.encode_example(entry) == kernels.py_encode_example(entry)
+    assert kernels.py_encode_example(entry).endswith(kernels.py_packed_varints(values))
 
 
 @needs_c
-def test_packed_varints_on_random_values():
+def test_int64_lists_of_random_values():
     rng = random.Random(4)
     for _ in range(300):
         bits = rng.choice([7, 8, 14, 16, 21, 35, 63])
         values = [rng.randint(-(2 ** bits), 2 ** bits) for _ in range(rng.randint(0, 600))]
-        assert compiled.packed_varints(values) == kernels.py_packed_varints(values)
+        entry = [(b'x', kernels.INT64_LIST, values, 0, 0)]
+        assert compiled.encode_example(entry) == kernels.py_encode_example(entry)
 
 
 @needs_c
 @pytest.mark.parametrize('value', [2 ** 64, -(2 ** 63) - 1])
-def test_packed_varints_refuses_values_outside_64_bits(value):
-    for packed_varints in (compiled.packed_varints, kernels.py_packed_varints):
+def test_int64_lists_refuse_values_outside_64_bits(value):
+    for encode in (compiled.encode_example, kernels.py_encode_example):
         with pytest.raises(OverflowError):
-            packed_varints([1, value])
+            encode([(b'x', kernels.INT64_LIST, [1, value], 0, 0)])
 
 
 def _entries(rng):

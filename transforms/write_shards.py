@@ -15,6 +15,7 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
 from schemas.records import ShardInfo
+from transforms.count_stats import CountStats
 from wwm.balanced_shards import (ShardLayout, bucket_of, own_records, record_hash, record_payload,
                                  shard_record)
 from wwm.external_sort import sorted_records
@@ -66,21 +67,9 @@ class _HashOrder(beam.DoFn):
         return batch
 
 
-class _CountPerBucket(beam.DoFn):
-    """Lists of records -> (bucket, records in it), summed over a bundle."""
-
-    def __init__(self):
-        self._counts = None
-
-    def start_bundle(self):
-        self._counts = collections.Counter()
-
-    def process(self, batch):
-        self._counts.update(bucket_of(record_hash(record)) for record in batch)
-
-    def finish_bundle(self):
-        for pair in self._counts.items():
-            yield GlobalWindows.windowed_value(pair)
+def _bucket_counts(batch):
+    """(bucket, records of the list in it) pairs, for CountStats to sum per bundle."""
+    return collections.Counter(bucket_of(record_hash(record)) for record in batch).items()
 
 
 def _layout(bucket_counts, num_shards: int) -> ShardLayout:
@@ -167,7 +156,7 @@ class WriteShards(beam.PTransform):
         hashed = instances | 'HashOrder' >> beam.ParDo(_HashOrder(self._seed))
         layout = beam.pvalue.AsSingleton(
             hashed
-            | 'CountPerBucket' >> beam.ParDo(_CountPerBucket())
+            | 'CountPerBucket' >> CountStats(_bucket_counts)
             | 'SumPerBucket' >> beam.CombinePerKey(sum)
             | 'AllBuckets' >> beam.combiners.ToList()
             | 'Layout' >> beam.Map(_layout, self._num_shards))

@@ -12,70 +12,106 @@
 #include <limits.h>
 #include <string.h>
 
-/* candidate_groups(group_ids, whole_word, no_group) -> list of lists of positions */
-static PyObject *
-candidate_groups(PyObject *self, PyObject *args)
-{
-    PyObject *group_ids, *fast, *result, *current = NULL;
-    int whole_word;
-    long long no_group, previous;
-    Py_ssize_t size, position;
-
-    if (!PyArg_ParseTuple(args, "OpL", &group_ids, &whole_word, &no_group))
-        return NULL;
-    fast = PySequence_Fast(group_ids, "group_ids must be a sequence");
-    if (fast == NULL)
-        return NULL;
-    result = PyList_New(0);
-    if (result == NULL)
-        goto error;
-    size = PySequence_Fast_GET_SIZE(fast);
-    previous = no_group;
-    for (position = 0; position < size; position++) {
-        long long group = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, position));
-        PyObject *index;
-        if (group == -1 && PyErr_Occurred())
-            goto error;
-        if (group == no_group) {
-            previous = no_group;
-            current = NULL;
-            continue;
-        }
-        index = PyLong_FromSsize_t(position);
-        if (index == NULL)
-            goto error;
-        if (whole_word && current != NULL && group == previous) {
-            int failed = PyList_Append(current, index);
-            Py_DECREF(index);
-            if (failed)
-                goto error;
-        } else {
-            current = PyList_New(1);
-            if (current == NULL) {
-                Py_DECREF(index);
-                goto error;
-            }
-            PyList_SET_ITEM(current, 0, index);   /* steals the reference */
-            if (PyList_Append(result, current)) {
-                Py_DECREF(current);
-                goto error;
-            }
-            Py_DECREF(current);   /* result holds it; current stays a borrowed pointer */
-        }
-        previous = group;
-    }
-    Py_DECREF(fast);
-    return result;
-error:
-    Py_DECREF(fast);
-    Py_XDECREF(result);
-    return NULL;
-}
-
+/* A maskable group: a run of positions [start, start + length), with its random sort key. */
 typedef struct {
     unsigned long long key;
     Py_ssize_t start, length;
 } Run;
+
+/* The maskable groups of group_ids, in order: runs of one group number (single positions unless
+ * whole_word), positions of no_group ([CLS], [SEP]) left out. runs has room for one per position.
+ * Returns the number of runs, or -1 with an exception set. */
+static Py_ssize_t
+scan_runs(PyObject *fast, int whole_word, long long no_group, Run *runs)
+{
+    Py_ssize_t size = PySequence_Fast_GET_SIZE(fast), count = 0, i;
+    long long previous = no_group;
+    for (i = 0; i < size; i++) {
+        long long group = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, i));
+        if (group == -1 && PyErr_Occurred())
+            return -1;
+        if (group != no_group) {
+            if (whole_word && count && group == previous) {
+                runs[count - 1].length++;
+            } else {
+                runs[count].start = i;
+                runs[count].length = 1;
+                count++;
+            }
+        }
+        previous = group;
+    }
+    return count;
+}
+
+/* group_ids as a fast sequence and room for its runs; NULL with an exception set on failure. */
+static PyObject *
+runs_of(PyObject *group_ids, int whole_word, long long no_group, Run **runs, Py_ssize_t *count)
+{
+    PyObject *fast = PySequence_Fast(group_ids, "group_ids must be a sequence");
+    Py_ssize_t size;
+    if (fast == NULL)
+        return NULL;
+    size = PySequence_Fast_GET_SIZE(fast);
+    *runs = PyMem_Malloc(sizeof(Run) * (size ? size : 1));
+    if (*runs == NULL) {
+        Py_DECREF(fast);
+        return PyErr_NoMemory();
+    }
+    *count = scan_runs(fast, whole_word, no_group, *runs);
+    if (*count < 0) {
+        PyMem_Free(*runs);
+        Py_DECREF(fast);
+        return NULL;
+    }
+    return fast;
+}
+
+static PyObject *
+positions(Py_ssize_t start, Py_ssize_t length)
+{
+    PyObject *list = PyList_New(length);
+    Py_ssize_t i;
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < length; i++) {
+        PyObject *index = PyLong_FromSsize_t(start + i);
+        if (index == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, index);
+    }
+    return list;
+}
+
+/* candidate_groups(group_ids, whole_word, no_group) -> list of lists of positions */
+static PyObject *
+candidate_groups(PyObject *self, PyObject *args)
+{
+    PyObject *group_ids, *fast, *result;
+    int whole_word;
+    long long no_group;
+    Py_ssize_t count, i;
+    Run *runs;
+
+    if (!PyArg_ParseTuple(args, "OpL", &group_ids, &whole_word, &no_group))
+        return NULL;
+    fast = runs_of(group_ids, whole_word, no_group, &runs, &count);
+    if (fast == NULL)
+        return NULL;
+    result = PyList_New(count);
+    for (i = 0; result != NULL && i < count; i++) {
+        PyObject *group = positions(runs[i].start, runs[i].length);
+        if (group == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, i, group);
+    }
+    PyMem_Free(runs);
+    Py_DECREF(fast);
+    return result;
+}
 
 /* Whether run a comes before run b: by key, ties by position, as Python's stable sort orders them. */
 static inline int
@@ -114,74 +150,23 @@ pop_first(Run *heap, Py_ssize_t *size)
     return first;
 }
 
-static PyObject *
-positions(Py_ssize_t start, Py_ssize_t length)
+/* Each run's key: one getrandbits(64 * count) call, read as count little-endian uint64s. */
+static int
+draw_keys(PyObject *getrandbits, Run *runs, Py_ssize_t count)
 {
-    PyObject *list = PyList_New(length);
-    Py_ssize_t i;
-    if (list == NULL)
-        return NULL;
-    for (i = 0; i < length; i++) {
-        PyObject *index = PyLong_FromSsize_t(start + i);
-        if (index == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, index);
-    }
-    return list;
-}
-
-/* choose_groups(group_ids, whole_word, no_group, budget, getrandbits) -> chosen groups' positions.
- * The groups are candidate_groups' runs, kept as (start, length) here: only the ~15% chosen ones
- * become lists. */
-static PyObject *
-choose_groups(PyObject *self, PyObject *args)
-{
-    PyObject *group_ids, *fast, *getrandbits, *bits = NULL, *raw = NULL, *chosen = NULL;
-    int whole_word;
-    long long no_group, previous;
-    Py_ssize_t budget, size, count = 0, i, used = 0;
-    Run *runs = NULL;
+    PyObject *bits = PyObject_CallFunction(getrandbits, "n", 64 * count), *raw;
     const unsigned char *key_bytes;
-
-    if (!PyArg_ParseTuple(args, "OpLnO", &group_ids, &whole_word, &no_group, &budget, &getrandbits))
-        return NULL;
-    fast = PySequence_Fast(group_ids, "group_ids must be a sequence");
-    if (fast == NULL)
-        return NULL;
-    size = PySequence_Fast_GET_SIZE(fast);
-    runs = PyMem_Malloc(sizeof(Run) * (size ? size : 1));
-    if (runs == NULL) {
-        PyErr_NoMemory();
-        goto error;
-    }
-    previous = no_group;
-    for (i = 0; i < size; i++) {
-        long long group = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, i));
-        if (group == -1 && PyErr_Occurred())
-            goto error;
-        if (group != no_group) {
-            if (whole_word && count && group == previous) {
-                runs[count - 1].length++;
-            } else {
-                runs[count].start = i;
-                runs[count].length = 1;
-                count++;
-            }
-        }
-        previous = group;
-    }
-    /* One getrandbits(64 * count) call, read as count little-endian uint64 keys. */
-    bits = PyObject_CallFunction(getrandbits, "n", 64 * count);
+    Py_ssize_t i;
     if (bits == NULL)
-        goto error;
+        return -1;
     raw = PyObject_CallMethod(bits, "to_bytes", "ns", 8 * count, "little");
+    Py_DECREF(bits);
     if (raw == NULL)
-        goto error;
+        return -1;
     if (!PyBytes_Check(raw) || PyBytes_GET_SIZE(raw) != 8 * count) {
         PyErr_SetString(PyExc_TypeError, "getrandbits returned an unexpected value");
-        goto error;
+        Py_DECREF(raw);
+        return -1;
     }
     key_bytes = (const unsigned char *)PyBytes_AS_STRING(raw);
     for (i = 0; i < count; i++) {
@@ -191,37 +176,45 @@ choose_groups(PyObject *self, PyObject *args)
             key = key << 8 | key_bytes[8 * i + byte];
         runs[i].key = key;
     }
+    Py_DECREF(raw);
+    return 0;
+}
+
+/* choose_groups(group_ids, whole_word, no_group, budget, getrandbits) -> chosen groups' positions.
+ * The groups stay (start, length) runs here: only the ~15% chosen ones become lists. */
+static PyObject *
+choose_groups(PyObject *self, PyObject *args)
+{
+    PyObject *group_ids, *fast, *getrandbits, *chosen = NULL;
+    int whole_word;
+    long long no_group;
+    Py_ssize_t budget, count, i, used = 0;
+    Run *runs;
+
+    if (!PyArg_ParseTuple(args, "OpLnO", &group_ids, &whole_word, &no_group, &budget, &getrandbits))
+        return NULL;
+    fast = runs_of(group_ids, whole_word, no_group, &runs, &count);
+    if (fast == NULL)
+        return NULL;
+    if (draw_keys(getrandbits, runs, count))
+        goto done;
     for (i = count / 2 - 1; i >= 0; i--)
         sift_down(runs, count, i);
     chosen = PyList_New(0);
-    if (chosen == NULL)
-        goto error;
-    while (count > 0 && used < budget) {
+    while (chosen != NULL && count > 0 && used < budget) {
         Run run = pop_first(runs, &count);
         if (used + run.length <= budget) {
             PyObject *group = positions(run.start, run.length);
-            int failed;
-            if (group == NULL)
-                goto error;
-            failed = PyList_Append(chosen, group);
-            Py_DECREF(group);
-            if (failed)
-                goto error;
+            if (group == NULL || PyList_Append(chosen, group))
+                Py_CLEAR(chosen);
+            Py_XDECREF(group);
             used += run.length;
         }
     }
+done:
     PyMem_Free(runs);
     Py_DECREF(fast);
-    Py_DECREF(bits);
-    Py_DECREF(raw);
     return chosen;
-error:
-    PyMem_Free(runs);
-    Py_DECREF(fast);
-    Py_XDECREF(bits);
-    Py_XDECREF(raw);
-    Py_XDECREF(chosen);
-    return NULL;
 }
 
 static int
@@ -409,18 +402,6 @@ take_bytes(Buffer *buffer)
     PyObject *result = PyBytes_FromStringAndSize((const char *)buffer->data, buffer->size);
     PyMem_Free(buffer->data);
     return result;
-}
-
-/* packed_varints(values) -> bytes: protobuf varints, negative values as 64-bit two's complement */
-static PyObject *
-packed_varints(PyObject *self, PyObject *values)
-{
-    Buffer buffer = {NULL, 0, 0};
-    if (put_varints(&buffer, values)) {
-        PyMem_Free(buffer.data);
-        return NULL;
-    }
-    return take_bytes(&buffer);
 }
 
 #if PY_VERSION_HEX < 0x030B0000
@@ -729,8 +710,6 @@ static PyMethodDef methods[] = {
      "choose_groups(group_ids, whole_word, no_group, budget, getrandbits): groups taken in random order"},
     {"replace_per_token", replace_per_token, METH_VARARGS,
      "replace_per_token(output, words, mask_id, replacement_ids, random): 80/10/10, in place"},
-    {"packed_varints", packed_varints, METH_O,
-     "packed_varints(values): the values as consecutive protobuf varints"},
     {"pack_lists", pack_lists, METH_VARARGS,
      "pack_lists(label, lists, typecodes): each list in the narrowest of its types"},
     {"unpack_lists", unpack_lists, METH_VARARGS,

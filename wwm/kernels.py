@@ -183,7 +183,6 @@ def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
 candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups
 choose_groups = compiled.choose_groups if compiled else py_choose_groups
 replace_per_token = compiled.replace_per_token if compiled else py_replace_per_token
-packed_varints = compiled.packed_varints if compiled else py_packed_varints
 encode_example = compiled.encode_example if compiled else py_encode_example
 pack_lists = compiled.pack_lists if compiled else py_pack_lists
 unpack_lists = compiled.unpack_lists if compiled else py_unpack_lists
