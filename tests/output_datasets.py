@@ -73,7 +73,7 @@ def as_dynamic(instance: TrainingInstance, id_to_token: dict, rng: random.Random
 
 def write_dataset(output_dir, keyed_instances, masking, vocab_bytes, formats=ALL_FORMATS,
                   num_shards=3, compression='none', max_seq_length=128, max_predictions_per_seq=20,
-                  seed=12345):
+                  seed=12345, **write_options):
     """WriteShards + CommitDataset, as the job wires them, on given (InstanceKey, instance) pairs."""
     specs = output_specs(formats, compression, masking, max_seq_length, max_predictions_per_seq)
     options = {'max_seq_length': max_seq_length, 'max_predictions_per_seq': max_predictions_per_seq,
@@ -82,7 +82,7 @@ def write_dataset(output_dir, keyed_instances, masking, vocab_bytes, formats=ALL
     vocab_info = {'source': 'test', 'size': vocab_bytes.count(b'\n')}
     with beam.Pipeline() as pipeline:
         shards = (pipeline | 'Instances' >> beam.Create(keyed_instances)
-                  | WriteShards(str(output_dir), num_shards, seed, specs))
+                  | WriteShards(str(output_dir), num_shards, seed, specs, **write_options))
         counts = pipeline | 'Counts' >> beam.Create([('instances', len(keyed_instances))])
         samples = pipeline | 'NoRejects' >> beam.Create([])
         _ = shards | CommitDataset(str(output_dir), options, vocab_info, vocab_bytes, masking, layouts,

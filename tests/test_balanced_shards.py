@@ -7,6 +7,7 @@ import pytest
 
 from schemas.records import InstanceKey, TrainingInstance
 from tests.output_datasets import dataset_instances, write_dataset
+from transforms import write_shards
 from wwm import balanced_shards
 from wwm.balanced_shards import ShardLayout, own_records, record_hash, record_payload, shard_record
 from wwm.external_sort import sorted_records
@@ -28,8 +29,13 @@ def _global_order(keyed):
             sorted(keyed, key=lambda kv: (stable_hash64(SEED, 'shuffle', *kv[0]),) + tuple(kv[0]))]
 
 
+def _layout(num_shards, bucket_counts, piece_bytes=1 << 30):
+    """A layout from (bucket, records) pairs, each record 10 bytes."""
+    return ShardLayout.from_counts(num_shards, [(b, n, 10 * n) for b, n in bucket_counts], piece_bytes)
+
+
 def test_layout_ranks_buckets_in_hash_order():
-    layout = ShardLayout.from_counts(4, [(9, 3), (2, 5), (5, 2)])
+    layout = _layout(4, [(9, 3), (2, 5), (5, 2)])
     assert layout.total == 10 and layout.buckets == (2, 5, 9) and layout.first_ranks == (0, 5, 7)
     assert [layout.shard_of(rank) for rank in range(10)] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
     assert list(layout.shards_of_bucket(2)) == [0, 1]
@@ -37,8 +43,17 @@ def test_layout_ranks_buckets_in_hash_order():
     assert list(layout.shards_of_bucket(9)) == [2, 3]
 
 
+def test_pieces_are_cut_at_each_shard_start_and_past_the_byte_bound():
+    # Buckets of 3, 3, 1, 3 records (10 bytes each): ranks 0-2, 3-5, 6, 7-9; shards of ranks 0-4, 5-9.
+    layout = _layout(2, [(0, 3), (1, 3), (2, 1), (3, 3)], piece_bytes=40)
+    assert layout.pieces == (0, 1, 2, 2)   # bucket 1 would make 60 bytes; bucket 2 starts shard 1
+    assert layout.pieces_of_bucket(1) == [(0, 1), (1, 1)]   # it straddles the two shards
+    assert layout.pieces_of_bucket(3) == [(1, 2)]           # 40 bytes with bucket 2: not past the bound
+    assert _layout(2, [(0, 9)], piece_bytes=40).pieces == (0,)   # larger than the bound: on its own
+
+
 def test_each_shard_keeps_only_its_ranks_of_a_straddling_bucket():
-    layout = ShardLayout.from_counts(3, [(0, 4), (1, 2)])   # ranks 0-3 in bucket 0, 4-5 in bucket 1
+    layout = _layout(3, [(0, 4), (1, 2)])   # ranks 0-3 in bucket 0, 4-5 in bucket 1
     top = 64 - balanced_shards.BUCKET_BITS
     records = [shard_record(n if n < 4 else (1 << top) + n, ('k', n, 0), b'%d' % n) for n in range(6)]
     kept = [[bytes(record_payload(record)) for record in own_records(records, layout, shard)]
@@ -73,18 +88,38 @@ def test_the_sorter_spills_runs_and_merges_them_in_order(tmp_path):
     assert list(sorted_records(iter(records))) == sorted(records)
 
 
-@pytest.mark.parametrize('bucket_bits, num_shards', [(16, 7), (3, 20)])
+@pytest.mark.parametrize('bucket_bits, num_shards, piece_bytes', [(16, 7, 1 << 20), (3, 20, 1 << 20),
+                                                                  (16, 7, 2000), (3, 20, 2000)])
 def test_written_shards_are_balanced_ranges_of_the_global_order(tmp_path, monkeypatch, bucket_bits,
-                                                                num_shards):
+                                                                num_shards, piece_bytes):
+    """With 2000-byte pieces each shard is sorted in several (1000 records of about 60 bytes)."""
     monkeypatch.setattr(balanced_shards, 'BUCKET_BITS', bucket_bits)
     keyed = _keyed(1000)
     manifest = write_dataset(tmp_path, keyed, 'static', VOCAB, formats=('tfrecord', 'arrow'),
-                             num_shards=num_shards, max_seq_length=8, max_predictions_per_seq=2)
+                             num_shards=num_shards, max_seq_length=8, max_predictions_per_seq=2,
+                             piece_bytes=piece_bytes)
     for output_format in ('tfrecord', 'arrow'):
         records = [s['records'] for s in manifest['formats'][output_format]['shards']]
         assert len(records) == num_shards and sum(records) == 1000
         assert max(records) - min(records) <= 1, records
         assert dataset_instances(tmp_path, manifest, output_format) == _global_order(keyed)
+
+
+def test_the_files_do_not_depend_on_the_piece_size(tmp_path, monkeypatch):
+    """Sorted in one piece per shard or in many, a shard is the same bytes; no run file is left."""
+    written, runs = {}, []
+    sort = write_shards._SortPiece.process
+    monkeypatch.setattr(write_shards._SortPiece, 'process',
+                        lambda self, element, layout: runs.append(element[0]) or sort(self, element, layout))
+    for piece_bytes in (1 << 30, 2000):
+        runs.clear()
+        folder = tmp_path / str(piece_bytes)
+        write_dataset(folder, _keyed(1000), 'static', VOCAB, formats=('tfrecord', 'parquet'),
+                      num_shards=3, max_seq_length=8, max_predictions_per_seq=2, piece_bytes=piece_bytes)
+        written[piece_bytes] = {path.name: path.read_bytes() for path in folder.glob('part-*')}
+        assert len(set(runs)) == len(runs) and not list(folder.glob('**/run-*'))
+        assert len(runs) == 3 if piece_bytes > 1 << 20 else len(runs) > 3 * 10, runs
+    assert written[1 << 30] == written[2000] and len(written[2000]) == 6
 
 
 def test_hash_mod_n_would_be_unbalanced():

@@ -3,9 +3,11 @@
 Every record gets a seeded hash of its InstanceKey; the global order is (hash, key), a function of
 the input, options and seed alone, not of the runner or worker count. Shard s holds a contiguous
 range of that order and shard sizes differ by at most one record (wwm/balanced_shards.py says how,
-without any stage holding the corpus). Each shard's records are sorted once (spilling to disk past a
-memory bound) and written to one file per output format, so the formats hold the same instances in
-the same order. Files go under ``.incomplete/`` and are moved into place by commit_dataset.
+without any stage holding the corpus). A shard is sorted in pieces of about PIECE_BYTES (each a
+range of the order, sorted on its own and kept in a run file), so no element that crosses a shuffle
+grows with the shard; then the shard's runs are read in order and written to one file per output
+format, so the formats hold the same instances in the same order. Files go under ``.incomplete/``
+and are moved into place by commit_dataset, which deletes the runs.
 """
 import collections
 import itertools
@@ -18,7 +20,7 @@ from schemas.records import ShardInfo
 from transforms.count_stats import CountStats
 from wwm.balanced_shards import (ShardLayout, bucket_of, own_records, record_hash, record_payload,
                                  shard_record)
-from wwm.external_sort import sorted_records
+from wwm.external_sort import read_run, sorted_records, write_run
 from wwm.hashing import stable_hash64
 from wwm.packed_instances import pack_instance, unpack_instance
 from wwm.shard_writers import DigestingSink, open_writer
@@ -32,6 +34,8 @@ def shard_name(index: int, num_shards: int, extension: str) -> str:
 
 # Records travel to the shard shuffle in lists of about this many bytes.
 _BATCH_BYTES = 4 << 20
+# A shard is sorted in pieces of about this many bytes of records (wwm/balanced_shards.py).
+PIECE_BYTES = 32 << 20
 
 
 class _HashOrder(beam.DoFn):
@@ -67,22 +71,59 @@ class _HashOrder(beam.DoFn):
         return batch
 
 
-def _bucket_counts(batch):
-    """(bucket, records of the list in it) pairs, for CountStats to sum per bundle."""
-    return collections.Counter(bucket_of(record_hash(record)) for record in batch).items()
+# Counted per bucket: its records and their bytes (the pieces are cut by bytes).
+_RECORDS, _BYTES = 0, 1
 
 
-def _layout(bucket_counts, num_shards: int) -> ShardLayout:
-    return ShardLayout.from_counts(num_shards, bucket_counts)
-
-
-def _to_shards(batch, layout: ShardLayout):
-    """A list of records -> (shard, the list's records that shard needs) for each shard it reaches."""
-    by_shard = {}
+def _bucket_sizes(batch):
+    """((bucket, _RECORDS), n) and ((bucket, _BYTES), n) pairs of a list, for CountStats to sum."""
+    sizes = collections.Counter()
     for record in batch:
-        for shard in layout.shards_of_bucket(bucket_of(record_hash(record))):
-            by_shard.setdefault(shard, []).append(record)
-    return by_shard.items()
+        bucket = bucket_of(record_hash(record))
+        sizes[bucket, _RECORDS] += 1
+        sizes[bucket, _BYTES] += len(record)
+    return sizes.items()
+
+
+def _layout(bucket_sizes, num_shards: int, piece_bytes: int) -> ShardLayout:
+    sizes = collections.defaultdict(lambda: [0, 0])
+    for (bucket, kind), value in bucket_sizes:
+        sizes[bucket][kind] = value
+    return ShardLayout.from_counts(num_shards, [(bucket, records, size)
+                                                for bucket, (records, size) in sizes.items()],
+                                   piece_bytes)
+
+
+def _to_pieces(batch, layout: ShardLayout):
+    """A list of records -> ((shard, piece), the list's records in it) for each piece it reaches."""
+    by_piece = {}
+    for record in batch:
+        for key in layout.pieces_of_bucket(bucket_of(record_hash(record))):
+            by_piece.setdefault(key, []).append(record)
+    return by_piece.items()
+
+
+def run_name(shard: int, piece: int) -> str:
+    return 'run-%05d-%06d.bin' % (shard, piece)
+
+
+class _SortPiece(beam.DoFn):
+    """((shard, piece), lists of records) -> (shard, (piece, run file)): the piece's own records of
+    the shard, sorted, in a file under the dataset's temporary folder (deleted at commit).
+
+    The file's name depends only on the key, so a retried element rewrites the same file.
+    """
+
+    def __init__(self, temp_dir: str):
+        self._temp_dir = temp_dir
+
+    def process(self, key_batches, layout):
+        (shard, piece), batches = key_batches
+        records = sorted_records(itertools.chain.from_iterable(batches))
+        path = FileSystems.join(self._temp_dir, run_name(shard, piece))
+        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            write_run(handle, own_records(records, layout, shard))
+        yield shard, (piece, path)
 
 
 class _ShardFiles(beam.DoFn):
@@ -113,15 +154,15 @@ class _ShardFiles(beam.DoFn):
 
 
 class _WriteShard(_ShardFiles):
-    """(shard index, lists of records sent to it) -> the shard's files, its own records in global
-    order."""
+    """(shard index, its sorted pieces' run files) -> the shard's files: the runs read in piece
+    order are the shard's records in global order."""
 
-    def process(self, shard_batches, layout):
-        index, batches = shard_batches
-        records = sorted_records(itertools.chain.from_iterable(batches))
-        instances = (unpack_instance(record_payload(record))
-                     for record in own_records(records, layout, index))
-        yield from self._write(index, instances)
+    def process(self, shard_runs):
+        index, runs = shard_runs
+        records = itertools.chain.from_iterable(
+            read_run(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+            for _, path in sorted(runs))
+        yield from self._write(index, (unpack_instance(record_payload(record)) for record in records))
 
 
 class _WriteEmptyShards(_ShardFiles):
@@ -144,11 +185,13 @@ class WriteShards(beam.PTransform):
     materializes, relaying every record once more.
     """
 
-    def __init__(self, output_dir, num_shards, seed, specs):
+    def __init__(self, output_dir, num_shards, seed, specs, piece_bytes=PIECE_BYTES):
         super().__init__()
         self._num_shards = num_shards
         self._seed = seed
+        self._piece_bytes = piece_bytes
         temp_dir = FileSystems.join(output_dir, INCOMPLETE_DIR)
+        self._sort = _SortPiece(temp_dir)
         self._write = _WriteShard(temp_dir, num_shards, list(specs))
         self._write_empty = _WriteEmptyShards(temp_dir, num_shards, list(specs))
 
@@ -156,14 +199,16 @@ class WriteShards(beam.PTransform):
         hashed = instances | 'HashOrder' >> beam.ParDo(_HashOrder(self._seed))
         layout = beam.pvalue.AsSingleton(
             hashed
-            | 'CountPerBucket' >> CountStats(_bucket_counts)
+            | 'CountPerBucket' >> CountStats(_bucket_sizes)
             | 'SumPerBucket' >> beam.CombinePerKey(sum)
             | 'AllBuckets' >> beam.combiners.ToList()
-            | 'Layout' >> beam.Map(_layout, self._num_shards))
+            | 'Layout' >> beam.Map(_layout, self._num_shards, self._piece_bytes))
         written = (hashed
-                   | 'ToShards' >> beam.FlatMap(_to_shards, layout)
+                   | 'ToPieces' >> beam.FlatMap(_to_pieces, layout)
+                   | 'GroupPieces' >> beam.GroupByKey()
+                   | 'SortPiece' >> beam.ParDo(self._sort, layout)
                    | 'GroupShards' >> beam.GroupByKey()
-                   | 'WriteShard' >> beam.ParDo(self._write, layout))
+                   | 'WriteShard' >> beam.ParDo(self._write))
         empty = (instances.pipeline
                  | 'Once' >> beam.Create([None])
                  | 'WriteEmptyShards' >> beam.ParDo(self._write_empty, beam.pvalue.AsList(written)))

@@ -11,6 +11,11 @@ records: shard sizes differ by at most one. The rank comes in two phases:
    shard its bucket overlaps (one bucket per boundary is sent twice), and each shard's writer sorts
    what it receives (with bounded memory), numbers each bucket's records from the bucket's first
    rank, and keeps the ranks that are its own.
+
+A shard is sorted in pieces: consecutive buckets of about ``piece_bytes`` of records, each sorted
+on its own (a piece follows the ones before it in the hash order), so that no worker receives a
+whole shard as one grouped element: Beam's local runner, for one, sends a key's grouped values as
+one message, and a shard grows with the corpus.
 """
 import bisect
 import struct
@@ -26,23 +31,37 @@ def bucket_of(sort_hash: int) -> int:
 
 
 class ShardLayout(NamedTuple):
-    """Where each non-empty bucket starts in the global order, and how ranks map to shards."""
+    """Where each non-empty bucket starts in the global order, how ranks map to shards, and which
+    piece of the order each bucket is sorted in."""
     num_shards: int
     total: int
     buckets: tuple      # sorted non-empty bucket numbers
     first_ranks: tuple  # first global rank of each of those buckets
     counts: tuple       # records in each
+    pieces: tuple       # the piece each is in: consecutive buckets, numbered in hash order
 
     @classmethod
-    def from_counts(cls, num_shards: int, bucket_counts: Iterable[Tuple[int, int]]) -> 'ShardLayout':
-        """From (bucket, record count) pairs in any order."""
-        pairs = sorted(bucket_counts)
-        firsts, rank = [], 0
-        for _, count in pairs:
+    def from_counts(cls, num_shards: int, bucket_sizes: Iterable[Tuple[int, int, int]],
+                    piece_bytes: int) -> 'ShardLayout':
+        """From (bucket, records, bytes) triples in any order.
+
+        A piece starts at the first bucket of each shard and wherever the piece would outgrow
+        ``piece_bytes``; a bucket larger than that is a piece on its own.
+        """
+        triples = sorted(bucket_sizes)
+        total = sum(records for _, records, _ in triples)
+        firsts, pieces = [], []
+        rank = piece = held = 0
+        shard = None
+        for _, records, size in triples:
+            first_shard = rank * num_shards // total
+            if pieces and (first_shard != shard or held + size > piece_bytes):
+                piece, held = piece + 1, 0
             firsts.append(rank)
-            rank += count
-        return cls(num_shards, rank, tuple(b for b, _ in pairs), tuple(firsts),
-                   tuple(c for _, c in pairs))
+            pieces.append(piece)
+            shard, held, rank = first_shard, held + size, rank + records
+        return cls(num_shards, total, tuple(b for b, _, _ in triples), tuple(firsts),
+                   tuple(records for _, records, _ in triples), tuple(pieces))
 
     def shard_of(self, rank: int) -> int:
         return rank * self.num_shards // self.total
@@ -55,6 +74,12 @@ class ShardLayout(NamedTuple):
         index = bisect.bisect_left(self.buckets, bucket)
         first = self.first_ranks[index]
         return range(self.shard_of(first), self.shard_of(first + self.counts[index] - 1) + 1)
+
+    def pieces_of_bucket(self, bucket: int) -> list:
+        """(shard, piece) for each shard the bucket's records go to; a bucket that straddles shards
+        is in the last piece of its first shard and the first piece of each later one."""
+        piece = self.pieces[bisect.bisect_left(self.buckets, bucket)]
+        return [(shard, piece) for shard in self.shards_of_bucket(bucket)]
 
 
 def shard_record(sort_hash: int, key, payload: bytes) -> bytes:

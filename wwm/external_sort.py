@@ -14,23 +14,32 @@ _LENGTH = struct.Struct('>I')
 RECORD_OVERHEAD = 41
 
 
-def _spill(records: list, directory: str):
-    records.sort()
-    handle = tempfile.TemporaryFile(dir=directory)
+def write_run(handle, records: Iterable[bytes]) -> int:
+    """Length-prefixed ``records`` to a binary file handle; returns how many were written."""
+    count = 0
     for record in records:
         handle.write(_LENGTH.pack(len(record)))
         handle.write(record)
-    handle.seek(0)
-    return handle
+        count += 1
+    return count
 
 
-def _replay(handle) -> Iterator[bytes]:
+def read_run(handle) -> Iterator[bytes]:
+    """The records write_run wrote to ``handle``, in order; closes it at the end."""
     with handle:
         while True:
             header = handle.read(_LENGTH.size)
             if not header:
                 return
             yield handle.read(_LENGTH.unpack(header)[0])
+
+
+def _spill(records: list, directory: str):
+    records.sort()
+    handle = tempfile.TemporaryFile(dir=directory)
+    write_run(handle, records)
+    handle.seek(0)
+    return handle
 
 
 def sorted_records(records: Iterable[bytes], max_bytes: int = 256 << 20,
@@ -49,4 +58,4 @@ def sorted_records(records: Iterable[bytes], max_bytes: int = 256 << 20,
     if not runs:
         yield from buffer
         return
-    yield from heapq.merge(buffer, *(_replay(run) for run in runs))
+    yield from heapq.merge(buffer, *(read_run(run) for run in runs))
