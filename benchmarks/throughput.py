@@ -3,7 +3,7 @@
     python -m benchmarks.build_corpus --size_mb 10 30 100
     python -m benchmarks.throughput --vocab_file VOCAB --corpus bench_corpus/corpus_10mb.txt
     python -m benchmarks.throughput --vocab_file VOCAB --growth bench_corpus/corpus_{10,30,100}mb.txt \
-        --growth_workers 1 2
+        --growth_workers 1 2 [--growth_dupe 10]
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
 plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second per
@@ -182,7 +182,8 @@ def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: f
 
 
 def growth(args, job_args: list, segmenter, tokenizer) -> None:
-    """The job on corpora of growing size, dupe 1, seq 128, for each worker count.
+    """The job on corpora of growing size, seq 128, at --growth_dupe (1 unless said), for each
+    worker count.
 
     Besides each run's own throughput, prints the marginal one: the characters added from one corpus
     to the next over the wall time they added, per core. The fixed start-up of a run (Beam's imports
@@ -200,7 +201,8 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
         for corpus in args.growth:
             chars = len(corpus.read_text(encoding='utf-8'))
             floor_before = floor_after
-            result = pipeline_run(corpus, args.vocab_file, workers, job_args + ['--dupe_factor', '1'])
+            result = pipeline_run(corpus, args.vocab_file, workers,
+                                  job_args + ['--dupe_factor', str(args.growth_dupe)])
             floor_after = floor_throughput(documents, segmenter, tokenizer)
             floor = (floor_before + floor_after) / 2
             walls[workers, corpus] = result['wall_s']
@@ -214,7 +216,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
                          '%.2f' % (per_core / floor)] + marginal + _resource_cells(result))
             previous = chars, result['wall_s'], floor
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
-    print('\ngrowth (dupe 1, seq 128, %s):\n' % args.segmenter)
+    print('\ngrowth (dupe %d, seq 128, %s):\n' % (args.growth_dupe, args.segmenter))
     print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
                 'vs floor', 'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
                 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
@@ -235,7 +237,8 @@ def main():
     parser.add_argument('--vocab_file', required=True)
     parser.add_argument('--corpus', type=pathlib.Path, help='corpus for the stage and matrix runs')
     parser.add_argument('--growth', type=pathlib.Path, nargs='*', default=[],
-                        help='corpora of growing size, run at dupe 1, seq 128 with --growth_workers')
+                        help='corpora of growing size, run at seq 128 with --growth_workers')
+    parser.add_argument('--growth_dupe', type=int, default=1, help='dupe_factor of the growth runs')
     parser.add_argument('--segmenter', default='jieba', choices=('jieba', 'ltp_legacy'))
     parser.add_argument('--segmenter_model', default=None)
     parser.add_argument('--data_dir', type=pathlib.Path, default=DEFAULT_DATA)
