@@ -6,8 +6,9 @@ it encodes a worker's whole share of a GroupByKey as one string. On the 100 MB b
 worker received the deduplicated documents as one 53 MB message and held it several times over
 (gRPC's receive buffer, the protobuf message, the bytes Beam decodes from), so a worker's peak
 memory grew with the corpus, not with a bundle. Two changes keep every message near
-``MESSAGE_BYTES``: a GroupByKey's share is encoded in pieces that end on element boundaries, and
-the runner flushes the stream to the worker as the pieces are written.
+``MESSAGE_BYTES``: a GroupByKey's share is encoded in pieces that end on element boundaries (under
+any windowing: Reshuffle's trigger included, which spreads the documents before the text stages),
+and the runner flushes the stream to the worker as the pieces are written.
 
 Beam writes a bundle's input before it asks the worker to process the bundle, and the queues
 between them are bounded (two queues of 100 MB in the runner, five messages in the worker). As one
@@ -22,6 +23,7 @@ import threading
 
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
+from apache_beam.transforms import trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
@@ -39,22 +41,31 @@ def _grouped_in_global_window():
                                         pane_info=pane).with_value
 
 
+def _grouped_outputs(windowing):
+    """(key, values) -> the windowed groups Beam's GroupingBuffer emits for them: one on-time pane
+    under default windowing, else what the trigger fires (Reshuffle's, for one)."""
+    if windowing.is_default():
+        in_window = _grouped_in_global_window()
+        return lambda key, values: [in_window((key, values))]
+    return trigger.create_trigger_driver(windowing, True).process_entire_key
+
+
 def _partition_in_pieces(self, n: int):
     """GroupingBuffer.partition with each worker's share as strings of about MESSAGE_BYTES.
 
     Keys go to workers as in Beam (the i-th key to worker i mod n); only the encoding is cut.
     """
-    if self._grouped_output or not self._windowing.is_default():
-        return _beam_partition(self, n)
-    in_window = _grouped_in_global_window()
+    if self._grouped_output:
+        return self._grouped_output
+    grouped_outputs = _grouped_outputs(self._windowing)
     coder_impl = self._post_grouped_coder.get_impl()
     key_coder_impl = self._key_coder.get_impl()
     pieces = [[] for _ in range(n)]
     streams = [create_OutputStream() for _ in range(n)]
     for index, (encoded_key, values) in enumerate(self._table.items()):
         worker = index % n
-        coder_impl.encode_to_stream(in_window((key_coder_impl.decode(encoded_key), values)),
-                                    streams[worker], True)
+        for grouped in grouped_outputs(key_coder_impl.decode(encoded_key), values):
+            coder_impl.encode_to_stream(grouped, streams[worker], True)
         if streams[worker].size() >= MESSAGE_BYTES:
             pieces[worker].append(streams[worker].get())
             streams[worker] = create_OutputStream()

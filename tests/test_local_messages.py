@@ -8,13 +8,14 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
 from apache_beam import coders
 from apache_beam.coders.coders import GlobalWindowCoder
 from apache_beam.coders.coder_impl import create_InputStream
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.runners.worker.data_plane import SizeBasedBufferingClosableOutputStream
-from apache_beam.transforms import core
-from apache_beam.transforms.window import GlobalWindows
+from apache_beam.transforms import core, trigger
+from apache_beam.transforms.window import GlobalWindows, TimestampCombiner
 
 from beam_jobs import local_messages
 
@@ -26,9 +27,15 @@ def _windowed(coder):
     return coders.WindowedValueCoder(coder, GlobalWindowCoder())
 
 
-def _filled_buffer(num_keys: int) -> execution.GroupingBuffer:
+# Reshuffle's grouping: global window, a trigger that fires on every element.
+RESHUFFLE_WINDOWING = core.Windowing(GlobalWindows(), triggerfn=trigger.Always(),
+                                     accumulation_mode=trigger.AccumulationMode.DISCARDING,
+                                     timestamp_combiner=TimestampCombiner.OUTPUT_AT_EARLIEST)
+
+
+def _filled_buffer(num_keys: int, windowing=None) -> execution.GroupingBuffer:
     buffer = execution.GroupingBuffer(_windowed(KV), _windowed(GROUPED),
-                                      core.Windowing(GlobalWindows()))
+                                      windowing or core.Windowing(GlobalWindows()))
     impl = _windowed(KV).get_impl()
     encoded = b''.join(
         impl.encode_nested(GlobalWindows.windowed_value((b'key%d' % (i % num_keys), b'v' * (i % 97))))
@@ -49,10 +56,11 @@ def _decoded(pieces) -> list:
     return values
 
 
-def test_grouped_share_is_cut_on_element_boundaries_with_beams_content(monkeypatch):
+@pytest.mark.parametrize('windowing', [None, RESHUFFLE_WINDOWING], ids=['default', 'reshuffle'])
+def test_grouped_share_is_cut_on_element_boundaries_with_beams_content(monkeypatch, windowing):
     monkeypatch.setattr(local_messages, 'MESSAGE_BYTES', 2000)
-    ours = local_messages._partition_in_pieces(_filled_buffer(300), 2)
-    beams = local_messages._beam_partition(_filled_buffer(300), 2)
+    ours = local_messages._partition_in_pieces(_filled_buffer(300, windowing), 2)
+    beams = local_messages._beam_partition(_filled_buffer(300, windowing), 2)
     assert [len(share) for share in beams] == [1, 1]
     for our_share, beam_share in zip(ours, beams):
         assert len(our_share) > 5
