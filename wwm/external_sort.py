@@ -14,14 +14,11 @@ _LENGTH = struct.Struct('>I')
 RECORD_OVERHEAD = 41
 
 
-def write_run(handle, records: Iterable[bytes]) -> int:
-    """Length-prefixed ``records`` to a binary file handle; returns how many were written."""
-    count = 0
+def write_run(handle, records: Iterable[bytes]) -> None:
+    """Length-prefixed ``records`` to a binary file handle."""
     for record in records:
         handle.write(_LENGTH.pack(len(record)))
         handle.write(record)
-        count += 1
-    return count
 
 
 def read_run(handle) -> Iterator[bytes]:
