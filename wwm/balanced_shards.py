@@ -71,15 +71,18 @@ class ShardLayout(NamedTuple):
 
     def shards_of_bucket(self, bucket: int) -> range:
         """The shards whose rank ranges the bucket's records fall in."""
-        index = bisect.bisect_left(self.buckets, bucket)
-        first = self.first_ranks[index]
-        return range(self.shard_of(first), self.shard_of(first + self.counts[index] - 1) + 1)
+        return self._shards_at(bisect.bisect_left(self.buckets, bucket))
 
     def pieces_of_bucket(self, bucket: int) -> list:
         """(shard, piece) for each shard the bucket's records go to; a bucket that straddles shards
         is in the last piece of its first shard and the first piece of each later one."""
-        piece = self.pieces[bisect.bisect_left(self.buckets, bucket)]
-        return [(shard, piece) for shard in self.shards_of_bucket(bucket)]
+        index = bisect.bisect_left(self.buckets, bucket)
+        piece = self.pieces[index]
+        return [(shard, piece) for shard in self._shards_at(index)]
+
+    def _shards_at(self, index: int) -> range:
+        first = self.first_ranks[index]
+        return range(self.shard_of(first), self.shard_of(first + self.counts[index] - 1) + 1)
 
 
 def shard_record(sort_hash: int, key, payload: bytes) -> bytes:
