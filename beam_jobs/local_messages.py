@@ -1,4 +1,4 @@
-"""Bounded data messages from Beam's local runner to its workers.
+"""Bounded data messages between Beam's local runner and its workers.
 
 Beam 2.77's FnApiRunner sends each worker its whole share of a stage's input as one data message:
 it writes every buffered chunk into one output stream and flushes only when the stream closes, and
@@ -16,18 +16,25 @@ message, any input fitted; as many, an input larger than the queues fills them w
 not yet told to start, reads nothing, and the runner waits forever. So an input larger than one
 message is written from a thread of its own, and the runner goes on to start the bundle.
 
+The other way, LocalRunner starts the workers as beam_jobs.local_worker, which flushes their
+outputs at the same size.
+
 These patch private parts of the pinned Beam (setup.py); tests/test_local_messages.py checks them
 against Beam's own results, so a Beam upgrade that moves them fails there, not in a user's job.
 """
+import sys
 import threading
 
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
-from apache_beam.transforms import trigger
+from apache_beam.transforms import environments, trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-MESSAGE_BYTES = 8 << 20
+# 8 MB until round K; with 2 MB a worker's peak on the 100 MB corpus fell by about 100 MB, in
+# the same wall time (docs/scale_history.md).
+MESSAGE_BYTES = 2 << 20
+WORKER_MODULE = 'beam_jobs.local_worker'
 
 _beam_partition = execution.GroupingBuffer.partition
 _beam_send_input = fn_runner.BundleManager._send_input_to_worker  # the tests compare with it
@@ -100,6 +107,25 @@ def _write_in_pieces(data_out, byte_streams) -> None:
         if data_out.size() >= MESSAGE_BYTES:
             data_out.flush()
     data_out.close()
+
+
+class LocalRunner(fn_runner.FnApiRunner):
+    """Beam's FnApiRunner, whose multi-processing workers run WORKER_MODULE.
+
+    FnApiRunner.run_pipeline sets its subprocess environment, with Beam's worker module in the
+    command, just before it uses it; the setter below swaps the module.
+    """
+
+    @property
+    def _default_environment(self):
+        return self._environment
+
+    @_default_environment.setter
+    def _default_environment(self, environment):
+        if isinstance(environment, environments.SubprocessSDKEnvironment):
+            environment = environments.SubprocessSDKEnvironment.from_command_string(
+                '%s -m %s' % (sys.executable, WORKER_MODULE))
+        self._environment = environment
 
 
 def bound_message_sizes() -> None:

@@ -154,12 +154,12 @@ def local_runner(options):
     if _runner_key(options) not in _DIRECT:
         return None
     bound_native_memory()
-    from beam_jobs.local_messages import bound_message_sizes
+    from beam_jobs.local_messages import LocalRunner, bound_message_sizes
     bound_message_sizes()
     from apache_beam.portability.api import beam_provision_api_pb2
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.runners.portability.portable_runner import JobServiceHandle
     # Workers get the pipeline options through the provision info, as under the DirectRunner.
     encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
-    return fn_runner.FnApiRunner(provision_info=fn_runner.ExtendedProvisionInfo(
+    return LocalRunner(provision_info=fn_runner.ExtendedProvisionInfo(
         beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))

@@ -4,20 +4,26 @@ beam_jobs/local_messages.py replaces two private parts of Beam's FnApiRunner; th
 the replacements with Beam's own code on the same input, so a Beam upgrade that changes them fails
 here.
 """
+import os
 import pathlib
 import subprocess
 import sys
 
+import apache_beam as beam
 import pytest
 from apache_beam import coders
 from apache_beam.coders.coders import GlobalWindowCoder
 from apache_beam.coders.coder_impl import create_InputStream
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.runners.worker.data_plane import SizeBasedBufferingClosableOutputStream
 from apache_beam.transforms import core, trigger
+from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import GlobalWindows, TimestampCombiner
 
 from beam_jobs import local_messages
+from beam_jobs.local_worker import OUTPUT_FLUSH_BYTES
+from beam_jobs.runner_options import local_runner
 
 KV = coders.TupleCoder([coders.BytesCoder(), coders.BytesCoder()])
 GROUPED = coders.TupleCoder([coders.BytesCoder(), coders.IterableCoder(coders.BytesCoder())])
@@ -123,8 +129,6 @@ def test_beams_own_send_makes_one_message():
 
 
 def test_the_local_runner_applies_both():
-    from apache_beam.options.pipeline_options import PipelineOptions
-    from beam_jobs.runner_options import local_runner
     local_runner(PipelineOptions([]))
     assert execution.GroupingBuffer.partition is local_messages._partition_in_pieces
     assert fn_runner.BundleManager._send_input_to_worker is local_messages._send_input_in_pieces
@@ -165,3 +169,25 @@ def test_a_share_larger_than_the_data_queues_does_not_stall_the_runner(tmp_path)
                             cwd=str(pathlib.Path(__file__).resolve().parents[1]))
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'total 40000000' in result.stdout
+
+
+class _WorkerStream(beam.DoFn):
+    """The worker's process id and the flush size of an output stream it creates."""
+
+    def process(self, _):
+        yield os.getpid(), SizeBasedBufferingClosableOutputStream()._size_flush_threshold
+
+
+def test_local_workers_flush_their_outputs_at_the_message_size():
+    """Multi-processing workers run beam_jobs.local_worker: their output streams flush at
+    OUTPUT_FLUSH_BYTES, not at Beam's 10 MB (checked in the worker, by the pipeline itself)."""
+    options = PipelineOptions(['--direct_running_mode=multi_processing', '--direct_num_workers=1'])
+    driver = os.getpid()
+
+    def in_a_worker_with_small_buffers(results):
+        [(pid, threshold)] = results
+        assert pid != driver and threshold == OUTPUT_FLUSH_BYTES, (pid, driver, threshold)
+
+    with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
+        streams = pipeline | beam.Create([None]) | beam.ParDo(_WorkerStream())
+        assert_that(streams, in_a_worker_with_small_buffers)

@@ -1,0 +1,37 @@
+"""The worker process of local multi-processing runs: Beam's SDK worker with smaller output buffers.
+
+A Beam worker buffers each output of a stage until more than 10 MB are written, in a stream whose
+capacity doubles past that to 16 MB and is kept for the bundle, and gathers up to 10 MB of flushed
+buffers into each message to the runner. A fused stage of this job has several outputs, so on the
+100 MB benchmark corpus these buffers held 44-87 MB of a worker's memory (memray, round K), and as
+small corpora never fill them a worker's peak grew with the corpus until they were full.
+OUTPUT_FLUSH_BYTES flushes each output at 2 MB, the size of the runner's messages to the workers
+(beam_jobs/local_messages.py).
+
+The local runner starts this module in place of apache_beam.runners.worker.sdk_worker_main (see
+local_messages.LocalRunner); tests/test_local_messages.py checks a worker's streams.
+"""
+import sys
+
+from apache_beam.runners.worker import data_plane, sdk_worker_main
+
+OUTPUT_FLUSH_BYTES = 2 << 20
+
+
+def bound_output_buffers() -> None:
+    """Flush every output stream this process creates at OUTPUT_FLUSH_BYTES (idempotent)."""
+    init = data_plane.SizeBasedBufferingClosableOutputStream.__init__
+    code = init.__code__
+    names = code.co_varnames[code.co_argcount - len(init.__defaults__):code.co_argcount]
+    defaults = dict(zip(names, init.__defaults__))
+    if 'size_flush_threshold' not in defaults:
+        raise RuntimeError('Beam moved its output streams\' size_flush_threshold; '
+                           'update beam_jobs/local_worker.py')
+    defaults['size_flush_threshold'] = OUTPUT_FLUSH_BYTES
+    init.__defaults__ = tuple(defaults.values())
+    data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = OUTPUT_FLUSH_BYTES  # gathering into messages
+
+
+if __name__ == '__main__':
+    bound_output_buffers()
+    sdk_worker_main.main(sys.argv)
