@@ -15,7 +15,7 @@ import sys
 
 from apache_beam.runners.worker import data_plane, sdk_worker_main
 
-OUTPUT_FLUSH_BYTES = 2 << 20
+OUTPUT_FLUSH_BYTES = 2 << 20  # local_messages.MESSAGE_BYTES (kept apart: that module loads the runner)
 
 
 def bound_output_buffers() -> None:

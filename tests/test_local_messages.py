@@ -16,6 +16,7 @@ from apache_beam.coders.coders import GlobalWindowCoder
 from apache_beam.coders.coder_impl import create_InputStream
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
+from apache_beam.runners.worker import data_plane
 from apache_beam.runners.worker.data_plane import SizeBasedBufferingClosableOutputStream
 from apache_beam.transforms import core, trigger
 from apache_beam.testing.util import assert_that
@@ -132,6 +133,7 @@ def test_the_local_runner_applies_both():
     local_runner(PipelineOptions([]))
     assert execution.GroupingBuffer.partition is local_messages._partition_in_pieces
     assert fn_runner.BundleManager._send_input_to_worker is local_messages._send_input_in_pieces
+    assert data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD == local_messages.MESSAGE_BYTES == OUTPUT_FLUSH_BYTES
 
 
 _LARGE_SHARE_JOB = '''
