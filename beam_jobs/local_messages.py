@@ -27,14 +27,12 @@ import threading
 
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
-from apache_beam.runners.worker import data_plane
 from apache_beam.transforms import environments, trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-# 8 MB until round K; with 2 MB a worker's peak on the 100 MB corpus fell by about 100 MB, in
-# the same wall time (docs/scale_history.md).
-MESSAGE_BYTES = 2 << 20
+from beam_jobs.local_worker import MESSAGE_BYTES, bound_output_buffers
+
 WORKER_MODULE = 'beam_jobs.local_worker'
 
 _beam_partition = execution.GroupingBuffer.partition
@@ -132,10 +130,11 @@ class LocalRunner(fn_runner.FnApiRunner):
 def bound_message_sizes() -> None:
     """Apply both changes to this process's FnApiRunner (idempotent).
 
-    Also caps what the runner's data channel gathers from its queue into one gRPC message, 10 MB
-    in Beam, at MESSAGE_BYTES: else a worker still received 10 MB at a time (peak on the 100 MB
-    corpus 416 / 495 MB in segmentation / instances against 381-391 / 428 with the cap).
+    Also bounds the runner's own data plane as the workers' (local_worker.bound_output_buffers):
+    its data channel gathered up to 10 MB of queued messages into one gRPC message, so a worker
+    still received 10 MB at a time (peak on the 100 MB corpus 416 / 495 MB in segmentation /
+    instances against 381-391 / 428 with the cap).
     """
     execution.GroupingBuffer.partition = _partition_in_pieces
     fn_runner.BundleManager._send_input_to_worker = _send_input_in_pieces
-    data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = MESSAGE_BYTES
+    bound_output_buffers()

@@ -5,8 +5,8 @@ capacity doubles past that to 16 MB and is kept for the bundle, and gathers up t
 buffers into each message to the runner. A fused stage of this job has several outputs, so on the
 100 MB benchmark corpus these buffers held 44-87 MB of a worker's memory (memray, round K), and as
 small corpora never fill them a worker's peak grew with the corpus until they were full.
-OUTPUT_FLUSH_BYTES flushes each output at 2 MB, the size of the runner's messages to the workers
-(beam_jobs/local_messages.py).
+Here each output is flushed at MESSAGE_BYTES, which is also the size of the runner's messages to
+the workers (beam_jobs/local_messages.py imports it from here: this module loads no runner).
 
 The local runner starts this module in place of apache_beam.runners.worker.sdk_worker_main (see
 local_messages.LocalRunner); tests/test_local_messages.py checks a worker's streams.
@@ -15,11 +15,14 @@ import sys
 
 from apache_beam.runners.worker import data_plane, sdk_worker_main
 
-OUTPUT_FLUSH_BYTES = 2 << 20  # local_messages.MESSAGE_BYTES (kept apart: that module loads the runner)
+# Data messages both ways, 8 MB from the runner until round K; with 2 MB a worker's peak on the
+# 100 MB corpus fell by about 100 MB, in the same wall time (docs/scale_history.md).
+MESSAGE_BYTES = 2 << 20
 
 
 def bound_output_buffers() -> None:
-    """Flush every output stream this process creates at OUTPUT_FLUSH_BYTES (idempotent)."""
+    """Flush every output stream this process creates at MESSAGE_BYTES, and gather at most that
+    much into one gRPC message (idempotent). The runner applies it to itself too."""
     init = data_plane.SizeBasedBufferingClosableOutputStream.__init__
     code = init.__code__
     names = code.co_varnames[code.co_argcount - len(init.__defaults__):code.co_argcount]
@@ -27,9 +30,9 @@ def bound_output_buffers() -> None:
     if 'size_flush_threshold' not in defaults:
         raise RuntimeError('Beam moved its output streams\' size_flush_threshold; '
                            'update beam_jobs/local_worker.py')
-    defaults['size_flush_threshold'] = OUTPUT_FLUSH_BYTES
+    defaults['size_flush_threshold'] = MESSAGE_BYTES
     init.__defaults__ = tuple(defaults.values())
-    data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = OUTPUT_FLUSH_BYTES  # gathering into messages
+    data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = MESSAGE_BYTES  # gathering into messages
 
 
 if __name__ == '__main__':

@@ -22,8 +22,7 @@ from apache_beam.transforms import core, trigger
 from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import GlobalWindows, TimestampCombiner
 
-from beam_jobs import local_messages
-from beam_jobs.local_worker import OUTPUT_FLUSH_BYTES
+from beam_jobs import local_messages, local_worker
 from beam_jobs.runner_options import local_runner
 
 KV = coders.TupleCoder([coders.BytesCoder(), coders.BytesCoder()])
@@ -133,7 +132,7 @@ def test_the_local_runner_applies_both():
     local_runner(PipelineOptions([]))
     assert execution.GroupingBuffer.partition is local_messages._partition_in_pieces
     assert fn_runner.BundleManager._send_input_to_worker is local_messages._send_input_in_pieces
-    assert data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD == local_messages.MESSAGE_BYTES == OUTPUT_FLUSH_BYTES
+    assert data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD == local_messages.MESSAGE_BYTES == local_worker.MESSAGE_BYTES
 
 
 _LARGE_SHARE_JOB = '''
@@ -182,13 +181,13 @@ class _WorkerStream(beam.DoFn):
 
 def test_local_workers_flush_their_outputs_at_the_message_size():
     """Multi-processing workers run beam_jobs.local_worker: their output streams flush at
-    OUTPUT_FLUSH_BYTES, not at Beam's 10 MB (checked in the worker, by the pipeline itself)."""
+    MESSAGE_BYTES, not at Beam's 10 MB (checked in the worker, by the pipeline itself)."""
     options = PipelineOptions(['--direct_running_mode=multi_processing', '--direct_num_workers=1'])
     driver = os.getpid()
 
     def in_a_worker_with_small_buffers(results):
         [(pid, threshold)] = results
-        assert pid != driver and threshold == OUTPUT_FLUSH_BYTES, (pid, driver, threshold)
+        assert pid != driver and threshold == local_worker.MESSAGE_BYTES, (pid, driver, threshold)
 
     with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
         streams = pipeline | beam.Create([None]) | beam.ParDo(_WorkerStream())
