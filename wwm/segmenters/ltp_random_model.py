@@ -21,6 +21,8 @@ class BackboneSize(NamedTuple):
 
 TINY = BackboneSize(hidden=32, layers=2, heads=2, feed_forward=64)
 ELECTRA_SMALL = BackboneSize(hidden=256, layers=12, heads=4, feed_forward=1024)
+# LTP's released Base model has an ELECTRA-base backbone.
+ELECTRA_BASE = BackboneSize(hidden=768, layers=12, heads=12, feed_forward=3072)
 
 
 def ltp_config(vocab_size: int, size: BackboneSize) -> dict:
