@@ -40,7 +40,7 @@ from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources, source_weight
-from transforms.write_shards import INCOMPLETE_DIR, WriteShards
+from transforms.write_shards import INCOMPLETE_DIR, WriteShards, runs_folder
 from wwm import vocab as vocab_lib
 from wwm.document_files import read_documents
 from wwm.masking import MaskingConfig
@@ -108,23 +108,23 @@ def similar_words_sha256(options):
     return hashlib.sha256(data).hexdigest()
 
 
-def clear_output_dir(output_dir: str) -> list:
-    """Delete what a previous run left in ``output_dir``; return the paths deleted.
+def clear_output_dir(output_dir: str, runs_dir: str) -> list:
+    """Delete what a previous run left in ``output_dir`` and ``runs_dir``; return the paths deleted.
 
-    The manifest goes first (the dataset stops being valid), then shards, rejects and the
-    ``.incomplete/`` folder. validate() refuses a directory holding a manifest unless --overwrite,
-    so without it only the leftovers of an unfinished (killed, failed) run are deleted: they were
-    never a dataset, and a stale shard of another --num_shards would otherwise outlive the re-run.
-    vocab.txt is left alone (it may be the --vocab_file itself); the commit rewrites it.
+    The manifest goes first (the dataset stops being valid), then shards, rejects, the
+    ``.incomplete/`` folder and the run files (write_shards.runs_folder). validate() refuses a
+    directory holding a manifest unless --overwrite, so without it only the leftovers of an
+    unfinished (killed, failed) run are deleted: they were never a dataset, and a stale shard of
+    another --num_shards would otherwise outlive the re-run. vocab.txt is left alone (it may be the
+    --vocab_file itself); the commit rewrites it.
     """
     manifest = FileSystems.join(output_dir, MANIFEST_NAME)
     old = [manifest] if FileSystems.exists(manifest) else []
     old += [m.path for m in FileSystems.match([FileSystems.join(output_dir, 'part-*')])[0].metadata_list]
     if old:
         FileSystems.delete(old)
-    old += [folder for folder in (REJECTS_DIR, INCOMPLETE_DIR)
-            if delete_folder(FileSystems.join(output_dir, folder))]
-    return old
+    folders = [FileSystems.join(output_dir, folder) for folder in (REJECTS_DIR, INCOMPLETE_DIR)]
+    return old + [folder for folder in dict.fromkeys(folders + [runs_dir]) if delete_folder(folder)]
 
 
 def _read_stats(document):
@@ -192,8 +192,9 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
     finished, mask_stats = _finish_instances(instances, job, plan, vocab, vocab_bytes, label)
     specs = output_specs(output_formats(job), job.tfrecord_compression, job.masking,
                          plan.max_seq_length, plan.max_predictions_per_seq)
+    runs_dir = runs_folder(plan.output_dir, job.sort_temp_dir)
     shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, job.num_shards,
-                                                             job.random_seed, specs)
+                                                             job.random_seed, specs, runs_dir)
     counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
         functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
     if mask_stats is not None:
@@ -203,7 +204,7 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
     layouts = {spec.output_format: format_layout(*spec) for spec in specs}
     _ = shards | label + 'Commit' >> CommitDataset(
         plan.output_dir, options, shared['vocab'], vocab_bytes, job.masking, layouts,
-        counts | label + 'SumCounts' >> SumStats(), shared['rejects'])
+        counts | label + 'SumCounts' >> SumStats(), shared['rejects'], runs_dir)
 
 
 class TextStages(NamedTuple):
@@ -310,7 +311,8 @@ def run(argv=None) -> int:
         return 2
     plans = dataset_plans(job)
     for plan in plans:
-        if clear_output_dir(plan.output_dir) and not job.overwrite:
+        leftovers = clear_output_dir(plan.output_dir, runs_folder(plan.output_dir, job.sort_temp_dir))
+        if leftovers and not job.overwrite:
             print('%s: removed the leftovers of an unfinished run in %s' % (PROG, plan.output_dir),
                   file=sys.stderr)
     with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:

@@ -124,6 +124,10 @@ class PretrainingDataOptions(PipelineOptions):
                                 'times more than workers.')
         group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
                            help='Replace an existing dataset in --output_dir.')
+        group.add_argument('--sort_temp_dir', default=None,
+                           help='Where the shards are sorted: temporary run files about the size of '
+                                'the uncompressed output, deleted once the dataset is committed. '
+                                'Default: OUTPUT_DIR/.incomplete/. Local or any Beam filesystem.')
         # Inputs: formats, encodings, several sources with weights (docs/inputs.md).
         group.add_argument('--sources', default=None,
                            help='YAML file naming several inputs, each with path (glob), format, '
@@ -429,6 +433,7 @@ def _absolute(path):
 def _make_local_paths_absolute(options) -> None:
     options.input = [_absolute(pattern) for pattern in input_patterns(options)]
     options.output_dir = _absolute(options.output_dir)
+    options.sort_temp_dir = _absolute(options.sort_temp_dir)
     options.vocab_file = _absolute(options.vocab_file)
     options.sources = _absolute(options.sources)
     options.similar_words = _absolute(options.similar_words)
@@ -528,6 +533,7 @@ def validate(options) -> list:
         raise UsageError('--output_dir is required')
     problem = runner_problem(options, {'input': input_patterns(options),
                                        'output_dir': options.output_dir,
+                                       'sort_temp_dir': options.sort_temp_dir,
                                        'vocab_file': options.vocab_file,
                                        'similar_words': options.similar_words,
                                        'segmenter_model': options.segmenter_model,
@@ -546,6 +552,8 @@ def validate(options) -> list:
         path = getattr(options, name)
         if path and not FileSystems.exists(path):
             raise UsageError('--%s %s does not exist' % (name, path))
+    if options.sort_temp_dir and os.path.isfile(options.sort_temp_dir):
+        raise UsageError('--sort_temp_dir %s is a file, not a folder' % options.sort_temp_dir)
     for plan in plans:
         if FileSystems.exists(FileSystems.join(plan.output_dir, 'manifest.json')) and not options.overwrite:
             raise UsageError('%s already holds a dataset; pass --overwrite to replace it' % plan.output_dir)

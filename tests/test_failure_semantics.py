@@ -72,6 +72,29 @@ def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_
     assert digests(output_dir) == demo_digests
 
 
+def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, real_vocab_path,
+                                                         monkeypatch, capsys):
+    """The sorted pieces go to --sort_temp_dir, not beside the shards; a failed run's are deleted by
+    the re-run, whose dataset is the one written without the option."""
+    output_dir, sort_dir = tmp_path / 'out', tmp_path / 'sort'
+    extra = ('--sort_temp_dir', str(sort_dir))
+    _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
+        pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
+    with pytest.raises(Exception, match='injected failure after 1 elements'):
+        job.run(job_args(DEMO, output_dir, real_vocab_path, *extra))
+    (runs_dir,) = sort_dir.iterdir()
+    assert runs_dir.name.startswith('runs-') and list(runs_dir.glob('run-*.bin'))
+    assert list((output_dir / '.incomplete').glob('part-*'))
+    assert not list((output_dir / '.incomplete').glob('run-*'))
+
+    monkeypatch.undo()
+    capsys.readouterr()
+    run_job(DEMO, output_dir, real_vocab_path, *extra)
+    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert digests(output_dir) == demo_digests
+    assert not list(sort_dir.iterdir())
+
+
 def _start_frozen_job(point, marker, output_dir, vocab):
     return subprocess.Popen(
         [sys.executable, '-m', 'tests.killable_job', point, str(marker),

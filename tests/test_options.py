@@ -12,6 +12,7 @@ from tests.conftest import DEMO_CORPUS
     (['--convert', 'x2y'], "unknown --convert 'x2y'"),
     (['--masked_lm_prob', '0'], '--masked_lm_prob must be in (0, 1]'),
     (['--dupe_factr', '3'], 'unknown option(s): --dupe_factr'),
+    (['--sort_temp_dir', str(DEMO_CORPUS / 'news.txt')], 'news.txt is a file, not a folder'),
 ])
 def test_bad_option_is_one_line_and_exit_2(tmp_path, args, message):
     assert message in refused_options_stderr(tmp_path, *args)

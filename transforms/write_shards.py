@@ -6,11 +6,14 @@ range of that order and shard sizes differ by at most one record (wwm/balanced_s
 without any stage holding the corpus). A shard is sorted in pieces of about PIECE_BYTES (each a
 range of the order, sorted on its own and kept in a run file), so no element that crosses a shuffle
 grows with the shard; then the shard's runs are read in order and written to one file per output
-format, so the formats hold the same instances in the same order. Files go under ``.incomplete/``
-and are moved into place by commit_dataset, which deletes the runs.
+format, so the formats hold the same instances in the same order. Shard files go under
+``.incomplete/`` and are moved into place by commit_dataset, which deletes the runs; the runs go
+there too unless --sort_temp_dir names another place (runs_folder).
 """
 import collections
+import hashlib
 import itertools
+from typing import Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
@@ -26,6 +29,16 @@ from wwm.packed_instances import pack_instance, unpack_instance
 from wwm.shard_writers import DigestingSink, open_writer
 
 INCOMPLETE_DIR = '.incomplete'
+
+
+def runs_folder(output_dir: str, sort_temp_dir: Optional[str] = None) -> str:
+    """Where a dataset's run files go: the output's ``.incomplete/`` folder, or under
+    ``sort_temp_dir`` a folder named after the output directory, so that every attempt and re-run
+    of one dataset uses the same folder (a killed run's leftovers are found) and two datasets
+    never share one."""
+    if not sort_temp_dir:
+        return FileSystems.join(output_dir, INCOMPLETE_DIR)
+    return FileSystems.join(sort_temp_dir, 'runs-%s' % hashlib.sha256(output_dir.encode('utf-8')).hexdigest()[:16])
 
 
 def shard_name(index: int, num_shards: int, extension: str) -> str:
@@ -111,18 +124,18 @@ def run_name(shard: int, piece: int) -> str:
 
 class _SortPiece(beam.DoFn):
     """((shard, piece), lists of records) -> (shard, (piece, run file)): the piece's own records of
-    the shard, sorted, in a file under the dataset's temporary folder (deleted at commit).
+    the shard, sorted, in a file of the dataset's runs folder (deleted at commit).
 
     The file's name depends only on the key, so a retried element rewrites the same file.
     """
 
-    def __init__(self, temp_dir: str):
-        self._temp_dir = temp_dir
+    def __init__(self, runs_dir: str):
+        self._runs_dir = runs_dir
 
     def process(self, key_batches, layout):
         (shard, piece), batches = key_batches
         records = sorted_records(itertools.chain.from_iterable(batches))
-        path = FileSystems.join(self._temp_dir, run_name(shard, piece))
+        path = FileSystems.join(self._runs_dir, run_name(shard, piece))
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             write_run(handle, own_records(records, layout, shard))
         yield shard, (piece, path)
@@ -182,18 +195,19 @@ class WriteShards(beam.PTransform):
     """(InstanceKey, TrainingInstance) -> (output format, ShardInfo): ``num_shards`` files per spec.
 
     ``specs`` are wwm.shard_writers.OutputSpec; with fewer records than shards some files are empty.
+    ``runs_dir`` (runs_folder) holds the sorted pieces; CommitDataset deletes it.
     The empty ones are written after the others, from the list of those written: mixing placeholder
     elements into the shuffle instead would need a Flatten before it, which Beam's local runner
     materializes, relaying every record once more.
     """
 
-    def __init__(self, output_dir, num_shards, seed, specs, piece_bytes=PIECE_BYTES):
+    def __init__(self, output_dir, num_shards, seed, specs, runs_dir=None, piece_bytes=PIECE_BYTES):
         super().__init__()
         self._num_shards = num_shards
         self._seed = seed
         self._piece_bytes = piece_bytes
         temp_dir = FileSystems.join(output_dir, INCOMPLETE_DIR)
-        self._sort = _SortPiece(temp_dir)
+        self._sort = _SortPiece(runs_dir or temp_dir)
         self._write = _WriteShard(temp_dir, num_shards, list(specs))
         self._write_empty = _WriteEmptyShards(temp_dir, num_shards, list(specs))
 
