@@ -192,3 +192,25 @@ def test_local_workers_flush_their_outputs_at_the_message_size():
     with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
         streams = pipeline | beam.Create([None]) | beam.ParDo(_WorkerStream())
         assert_that(streams, in_a_worker_with_small_buffers)
+
+
+class _TeardownMarker(beam.DoFn):
+    def __init__(self, folder: str):
+        self._folder = folder
+
+    def process(self, element):
+        yield element
+
+    def teardown(self):
+        with open(os.path.join(self._folder, 'teardown-%d' % os.getpid()), 'w', encoding='utf-8'):
+            pass
+
+
+def test_local_workers_tear_down_their_dofns_before_they_exit(tmp_path):
+    """A worker ends with os._exit (local_worker.exit_now, no interpreter teardown): DoFn.teardown,
+    which deletes a segmenter's staged model copy, must have run in the worker before that."""
+    options = PipelineOptions(['--direct_running_mode=multi_processing', '--direct_num_workers=1'])
+    with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
+        _ = pipeline | beam.Create([1, 2, 3]) | beam.ParDo(_TeardownMarker(str(tmp_path)))
+    pids = [int(marker.name.split('-')[1]) for marker in tmp_path.glob('teardown-*')]
+    assert pids and os.getpid() not in pids
