@@ -192,9 +192,8 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
     finished, mask_stats = _finish_instances(instances, job, plan, vocab, vocab_bytes, label)
     specs = output_specs(output_formats(job), job.tfrecord_compression, job.masking,
                          plan.max_seq_length, plan.max_predictions_per_seq)
-    runs_dir = runs_folder(plan.output_dir, job.sort_temp_dir)
     shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, job.num_shards,
-                                                             job.random_seed, specs, runs_dir)
+                                                             job.random_seed, specs, job.sort_temp_dir)
     counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
         functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
     if mask_stats is not None:
@@ -204,7 +203,7 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
     layouts = {spec.output_format: format_layout(*spec) for spec in specs}
     _ = shards | label + 'Commit' >> CommitDataset(
         plan.output_dir, options, shared['vocab'], vocab_bytes, job.masking, layouts,
-        counts | label + 'SumCounts' >> SumStats(), shared['rejects'], runs_dir)
+        counts | label + 'SumCounts' >> SumStats(), shared['rejects'], job.sort_temp_dir)
 
 
 class TextStages(NamedTuple):

@@ -19,7 +19,8 @@ import time
 
 from benchmarks.throughput import read_documents
 from wwm.segmenters import make_segmenter
-from wwm.segmenters.ltp_random_model import ELECTRA_BASE, ELECTRA_SMALL, SPECIAL_TOKENS, write_random_ltp_model
+from wwm.segmenters.ltp_random_model import (ELECTRA_BASE, ELECTRA_SMALL, SPECIAL_TOKENS,
+                                             write_random_ltp_model)
 from wwm.sentences import split_sentences
 from wwm.vocab import parse_vocab, read_vocab_bytes
 
@@ -66,8 +67,8 @@ def main():
                 segmenter = make_segmenter('ltp', model=model, batch_size=batch_size, threads=args.threads)
                 segment_documents(segmenter, documents[:5])  # load, CUDA start-up, kernel choice
                 wall, cpu = segment_documents(segmenter, documents)
-                print('| %s (random weights) | %d | %.0f | %.2f |' % (size, batch_size, chars / wall, cpu / wall),
-                      flush=True)
+                print('| %s (random weights) | %d | %.0f | %.2f |'
+                      % (size, batch_size, chars / wall, cpu / wall), flush=True)
 
 
 if __name__ == '__main__':

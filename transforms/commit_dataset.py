@@ -9,7 +9,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from schemas import manifest as manifest_schema
-from transforms.write_shards import INCOMPLETE_DIR
+from transforms.write_shards import INCOMPLETE_DIR, runs_folder
 
 REJECTS_DIR = 'rejects'
 VOCAB_NAME = 'vocab.txt'
@@ -34,9 +34,9 @@ def _write(path: str, data: bytes) -> None:
 
 
 class _Commit(beam.DoFn):
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, runs_dir):
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, sort_temp_dir):
         self._output_dir = output_dir
-        self._runs_dir = runs_dir
+        self._runs_dir = runs_folder(output_dir, sort_temp_dir)
         self._options = options
         self._vocab_info = vocab_info
         self._vocab_bytes = vocab_bytes
@@ -63,7 +63,7 @@ class _Commit(beam.DoFn):
         _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
                manifest_schema.dumps(manifest))
         delete_folder(temp_dir)
-        if self._runs_dir and self._runs_dir != temp_dir:
+        if self._runs_dir != temp_dir:
             delete_folder(self._runs_dir)
         yield manifest
 
@@ -72,13 +72,14 @@ class CommitDataset(beam.PTransform):
     """(output format, ShardInfo) PCollection (+ counts and reject samples as side inputs) -> manifest.
 
     ``layouts`` maps each output format to what its readers need (schemas.manifest.format_layout).
-    ``runs_dir``: WriteShards' run files when they are not under the output's ``.incomplete/``.
+    ``sort_temp_dir``: WriteShards' option of the same name, whose run files are deleted too.
     """
 
     def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, counts,
-                 dropped_samples, runs_dir=None):
+                 dropped_samples, sort_temp_dir=None):
         super().__init__()
-        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts, runs_dir)
+        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts,
+                               sort_temp_dir)
         self._counts = counts
         self._dropped_samples = dropped_samples
 

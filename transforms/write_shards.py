@@ -38,7 +38,8 @@ def runs_folder(output_dir: str, sort_temp_dir: Optional[str] = None) -> str:
     never share one."""
     if not sort_temp_dir:
         return FileSystems.join(output_dir, INCOMPLETE_DIR)
-    return FileSystems.join(sort_temp_dir, 'runs-%s' % hashlib.sha256(output_dir.encode('utf-8')).hexdigest()[:16])
+    digest = hashlib.sha256(output_dir.encode('utf-8')).hexdigest()
+    return FileSystems.join(sort_temp_dir, 'runs-%s' % digest[:16])
 
 
 def shard_name(index: int, num_shards: int, extension: str) -> str:
@@ -195,19 +196,20 @@ class WriteShards(beam.PTransform):
     """(InstanceKey, TrainingInstance) -> (output format, ShardInfo): ``num_shards`` files per spec.
 
     ``specs`` are wwm.shard_writers.OutputSpec; with fewer records than shards some files are empty.
-    ``runs_dir`` (runs_folder) holds the sorted pieces; CommitDataset deletes it.
+    The sorted pieces go to runs_folder(output_dir, sort_temp_dir); CommitDataset deletes them.
     The empty ones are written after the others, from the list of those written: mixing placeholder
     elements into the shuffle instead would need a Flatten before it, which Beam's local runner
     materializes, relaying every record once more.
     """
 
-    def __init__(self, output_dir, num_shards, seed, specs, runs_dir=None, piece_bytes=PIECE_BYTES):
+    def __init__(self, output_dir, num_shards, seed, specs, sort_temp_dir=None,
+                 piece_bytes=PIECE_BYTES):
         super().__init__()
         self._num_shards = num_shards
         self._seed = seed
         self._piece_bytes = piece_bytes
         temp_dir = FileSystems.join(output_dir, INCOMPLETE_DIR)
-        self._sort = _SortPiece(runs_dir or temp_dir)
+        self._sort = _SortPiece(runs_folder(output_dir, sort_temp_dir))
         self._write = _WriteShard(temp_dir, num_shards, list(specs))
         self._write_empty = _WriteEmptyShards(temp_dir, num_shards, list(specs))
 
