@@ -16,7 +16,8 @@ message, any input fitted; as many, an input larger than the queues fills them w
 not yet told to start, reads nothing, and the runner waits forever. So an input larger than one
 message is written from a thread of its own, and the runner goes on to start the bundle.
 
-The other way, LocalRunner starts the workers as beam_jobs.local_worker, which flushes their
+The other way, LocalRunner starts the workers as beam_jobs.local_worker (through
+beam_jobs.local_processes), which flushes their
 outputs at the same size.
 
 These patch private parts of the pinned Beam (setup.py); tests/test_local_messages.py checks them
@@ -31,9 +32,9 @@ from apache_beam.transforms import environments, trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
+from beam_jobs import local_processes
 from beam_jobs.local_worker import MESSAGE_BYTES, bound_output_buffers
 
-WORKER_MODULE = 'beam_jobs.local_worker'
 
 _beam_partition = execution.GroupingBuffer.partition
 _beam_send_input = fn_runner.BundleManager._send_input_to_worker  # the tests compare with it
@@ -109,7 +110,8 @@ def _write_in_pieces(data_out, byte_streams) -> None:
 
 
 class LocalRunner(fn_runner.FnApiRunner):
-    """Beam's FnApiRunner, whose multi-processing workers run WORKER_MODULE.
+    """Beam's FnApiRunner, whose multi-processing workers run beam_jobs.local_processes (which
+    runs beam_jobs.local_worker in a standby process or in its own).
 
     FnApiRunner.run_pipeline sets its subprocess environment, with Beam's worker module in the
     command, just before it uses it; the setter below swaps the module.
@@ -123,7 +125,7 @@ class LocalRunner(fn_runner.FnApiRunner):
     def _default_environment(self, environment):
         if isinstance(environment, environments.SubprocessSDKEnvironment):
             environment = environments.SubprocessSDKEnvironment.from_command_string(
-                '%s -m %s' % (sys.executable, WORKER_MODULE))
+                '%s -m %s' % (sys.executable, local_processes.__name__))
         self._environment = environment
 
 

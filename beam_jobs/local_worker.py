@@ -11,13 +11,17 @@ the workers (beam_jobs/local_messages.py imports it from here: this module loads
 
 The local runner starts this module in place of apache_beam.runners.worker.sdk_worker_main (see
 local_messages.LocalRunner); tests/test_local_messages.py checks a worker's streams and that its
-DoFns are torn down before exit_now ends it.
+DoFns are torn down before local_processes.exit_now ends it.
 """
-import logging
-import os
+import argparse
 import sys
+import traceback
 
 from apache_beam.runners.worker import data_plane, sdk_worker_main
+
+from beam_jobs.local_processes import exit_now
+from wwm.segmenters import DEFAULT_SEGMENTER
+from wwm.segmenters.jieba_backend import preload_dictionary
 
 # Data messages both ways, 8 MB from the runner until round K; with 2 MB a worker's peak on the
 # 100 MB corpus fell by about 100 MB, in the same wall time (docs/scale_history.md).
@@ -39,23 +43,31 @@ def bound_output_buffers() -> None:
     data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = MESSAGE_BYTES  # gathering into messages
 
 
-def exit_now() -> None:
-    """End the process without the interpreter's teardown.
+def prepare(job_args=None) -> None:
+    """What a worker does before its harness starts. A standby (local_processes), given the job's
+    arguments, also loads jieba's dictionary for a jieba job while the runner prepares."""
+    bound_output_buffers()
+    if job_args is None:
+        return
+    # Not through beam_jobs.options: a worker that has imported the job's PipelineOptions parses
+    # the job's options (from the runner, in Beam's form) with them, and fails on some.
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument('--segmenter', default=DEFAULT_SEGMENTER)
+    if parser.parse_known_args(job_args)[0].segmenter == 'jieba':
+        preload_dictionary()
 
-    The runner closes its workers one after the other and waits for each process to end; freeing
-    every module and object of a worker (Beam, jieba's dictionary, pyarrow) took about 0.8 s per
-    worker, on every local run (two workers on a 20 KB corpus: 9.5-9.7 s before, 7.7-8.1 after).
-    When this is called the harness has finished: its bundles are done, its DoFns torn down
-    (segmenters' staged model copies deleted) and its log handler closed, so nothing is left to
-    write but Python's own buffers.
-    """
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+
+def run_harness() -> int:
+    """Run Beam's SDK harness with the settings in os.environ until the runner ends it: the exit
+    status (1 if the harness failed; Beam has logged why)."""
+    try:
+        sdk_worker_main.main(sys.argv)
+        return 0
+    except BaseException:  # pylint: disable=broad-except
+        traceback.print_exc()
+        return 1
 
 
 if __name__ == '__main__':
-    bound_output_buffers()
-    sdk_worker_main.main(sys.argv)
-    exit_now()
+    prepare()
+    exit_now(run_harness())

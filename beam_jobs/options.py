@@ -21,7 +21,7 @@ from wwm.masking import DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNIT
 from wwm.converter_markup import VARIANT_CHAINS
 from wwm.dedup import NearDuplicateParams, band_layout
 from wwm.filters import FilterThresholds
-from wwm.segmenters import MODEL_SEGMENTERS, SEGMENTERS
+from wwm.segmenters import DEFAULT_SEGMENTER, MODEL_SEGMENTERS, SEGMENTERS
 from wwm.segmenters.protected_words import parse_user_dict, read_user_dict
 from wwm.text_cleaning import URL_POLICIES, CleaningOptions
 from wwm.sources import SourceEntry, parse_sources
@@ -75,7 +75,7 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--convert', default='t2s',
                            help='OpenCC conversion: %s.' % ', '.join(CONVERSIONS))
         # Word segmentation (wwm.segmenters).
-        group.add_argument('--segmenter', default='jieba',
+        group.add_argument('--segmenter', default=DEFAULT_SEGMENTER,
                            help='One of: %s (ltp needs `pip install .[ltp]`).' % ', '.join(SEGMENTERS))
         group.add_argument('--segmenter_model', default=None,
                            help='ltp: model folder (config.json, pytorch_model.bin, vocab.txt, ...); '

@@ -15,6 +15,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (GoogleCloudOptions, PortableOptions, SetupOptions,
                                                   StandardOptions, WorkerOptions)
 
+from beam_jobs.local_processes import DIRECT_RUNNERS, bound_native_memory, runner_key
+
 LOCAL, DATAFLOW, PORTABLE = 'local', 'dataflow', 'portable'
 _FAMILIES = {
     'direct': LOCAL, 'switchingdirect': LOCAL, 'bundlebaseddirect': LOCAL, 'fnapi': LOCAL,
@@ -22,7 +24,6 @@ _FAMILIES = {
     'dataflow': DATAFLOW, 'testdataflow': DATAFLOW,
     'portable': PORTABLE, 'flink': PORTABLE, 'spark': PORTABLE,
 }
-_DIRECT = ('direct', 'switchingdirect')
 _NEEDS_CONFIG = ('EXTERNAL', 'PROCESS')
 
 
@@ -34,8 +35,7 @@ def runner_name(options) -> str:
 
 def _runner_key(options) -> str:
     """'flink' for FlinkRunner, flink, apache_beam.runners...FlinkRunner (as Beam resolves names)."""
-    key = runner_name(options).rsplit('.', 1)[-1].lower()
-    return key[:-len('runner')] if key.endswith('runner') else key
+    return runner_key(runner_name(options))
 
 
 def runner_family(options) -> str:
@@ -119,39 +119,12 @@ def runner_problem(options, data_paths: dict) -> str:
     return ''
 
 
-# glibc raises its mmap threshold each time a large block is freed, after which gRPC's data
-# messages (up to 10 MB) and the shuffled record lists come from the heap, which fragments and is
-# never given back: a worker's resident memory then grew with the corpus. A fixed threshold keeps
-# blocks over 1 MB in mmap (returned on free). Measured on the 10 MB benchmark corpus with two
-# workers: worker peak 734 -> 615 MB, runner 745 -> 462 MB, no change in wall time.
-_MALLOC_SETTINGS = {'MALLOC_MMAP_THRESHOLD_': str(1 << 20), 'MALLOC_TRIM_THRESHOLD_': str(1 << 20)}
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
-
-
-def bound_native_memory() -> None:
-    """Apply _MALLOC_SETTINGS to this process (mallopt) and to the workers it starts (environment).
-
-    Settings the user already made in the environment win; a libc without mallopt is left as is.
-    """
-    import ctypes
-    import ctypes.util
-    import os
-    for name, value in _MALLOC_SETTINGS.items():
-        os.environ.setdefault(name, value)
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c'))
-        libc.mallopt(_M_MMAP_THRESHOLD, int(os.environ['MALLOC_MMAP_THRESHOLD_']))
-        libc.mallopt(_M_TRIM_THRESHOLD, int(os.environ['MALLOC_TRIM_THRESHOLD_']))
-    except (OSError, AttributeError, TypeError, ValueError):
-        pass
-
-
 def local_runner(options):
     """The runner for a DirectRunner job (the default): Beam's FnApiRunner, never Prism (see above).
 
     Returns None for any other runner: Beam creates it from ``--runner``.
     """
-    if _runner_key(options) not in _DIRECT:
+    if _runner_key(options) not in DIRECT_RUNNERS:
         return None
     bound_native_memory()
     from beam_jobs.local_messages import LocalRunner, bound_message_sizes

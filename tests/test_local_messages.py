@@ -207,7 +207,7 @@ class _TeardownMarker(beam.DoFn):
 
 
 def test_local_workers_tear_down_their_dofns_before_they_exit(tmp_path):
-    """A worker ends with os._exit (local_worker.exit_now, no interpreter teardown): DoFn.teardown,
+    """A worker ends with os._exit (local_processes.exit_now, no interpreter teardown): DoFn.teardown,
     which deletes a segmenter's staged model copy, must have run in the worker before that."""
     options = PipelineOptions(['--direct_running_mode=multi_processing', '--direct_num_workers=1'])
     with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:

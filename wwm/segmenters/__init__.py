@@ -12,6 +12,7 @@ from wwm.segmenters.model_files import stage_locally
 from wwm.segmenters.protected_words import ProtectedWords, parse_user_dict, read_user_dict
 
 SEGMENTERS = ('jieba', 'ltp', 'ltp_legacy')
+DEFAULT_SEGMENTER = 'jieba'
 MODEL_SEGMENTERS = ('ltp', 'ltp_legacy')
 
 
