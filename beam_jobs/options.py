@@ -441,6 +441,23 @@ def _make_local_paths_absolute(options) -> None:
     options.user_dict = _absolute(options.user_dict)
 
 
+def _unwritable_folder(name: str, path) -> str:
+    """Why the job could not write the local folder ``path`` (created if missing), or ''.
+
+    Beam would find it at the first file written, minutes into the run; a remote folder (gs://) is
+    left to that first write."""
+    if not path or FileSystems.get_scheme(path) is not None:
+        return ''
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return '--%s %s: %s is a file, not a folder' % (name, path, existing)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return '--%s %s: no permission to write in %s' % (name, path, existing)
+    return ''
+
+
 # Packages each segmenter imports, checked without importing them (torch takes seconds).
 _SEGMENTER_PACKAGES = {'ltp': ('ltp', 'torch', 'transformers'), 'ltp_legacy': ('ltp_extension',)}
 
@@ -552,8 +569,10 @@ def validate(options) -> list:
         path = getattr(options, name)
         if path and not FileSystems.exists(path):
             raise UsageError('--%s %s does not exist' % (name, path))
-    if options.sort_temp_dir and os.path.isfile(options.sort_temp_dir):
-        raise UsageError('--sort_temp_dir %s is a file, not a folder' % options.sort_temp_dir)
+    for name in ('output_dir', 'sort_temp_dir'):
+        problem = _unwritable_folder(name, getattr(options, name))
+        if problem:
+            raise UsageError(problem)
     for plan in plans:
         if FileSystems.exists(FileSystems.join(plan.output_dir, 'manifest.json')) and not options.overwrite:
             raise UsageError('%s already holds a dataset; pass --overwrite to replace it' % plan.output_dir)

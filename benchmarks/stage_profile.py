@@ -87,12 +87,16 @@ def _short(stage_name: str) -> str:
 
 
 def _workers() -> list:
-    """The SDK worker processes under this one (not the shells that start them)."""
+    """The SDK worker processes under this one: not the shells that start them, nor the worker
+    commands that only wait for a standby (beam_jobs/local_processes.py)."""
     pids = []
     for pid in process_tree(os.getpid())[1:]:
         try:
             with open('/proc/%d/comm' % pid) as handle:
                 if handle.read().strip() in ('sh', 'bash', 'dash'):
+                    continue
+            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+                if handle.read().split(b'\0')[-2:] == [b'beam_jobs.local_processes', b'']:
                     continue
         except OSError:
             continue

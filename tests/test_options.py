@@ -1,6 +1,10 @@
 """Wrong options stop before any pipeline is built, with one clear line and exit code 2."""
-import pytest
+import os
 
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.options import PretrainingDataOptions, UsageError, validate
 from tests.cli import refused_options_stderr, run_job_cli
 from tests.conftest import DEMO_CORPUS
 
@@ -13,9 +17,37 @@ from tests.conftest import DEMO_CORPUS
     (['--masked_lm_prob', '0'], '--masked_lm_prob must be in (0, 1]'),
     (['--dupe_factr', '3'], 'unknown option(s): --dupe_factr'),
     (['--sort_temp_dir', str(DEMO_CORPUS / 'news.txt')], 'news.txt is a file, not a folder'),
+    (['--sort_temp_dir', str(DEMO_CORPUS / 'news.txt' / 'runs')], 'news.txt is a file, not a folder'),
 ])
 def test_bad_option_is_one_line_and_exit_2(tmp_path, args, message):
     assert message in refused_options_stderr(tmp_path, *args)
+
+
+def test_an_output_folder_inside_a_file_is_refused(tmp_path):
+    result = run_job_cli('--input', str(DEMO_CORPUS / '*.txt'),
+                         '--output_dir', str(DEMO_CORPUS / 'news.txt' / 'out'))
+    assert result.returncode == 2 and result.stderr.count('\n') == 1, result.stderr
+    assert 'news.txt is a file, not a folder' in result.stderr
+
+
+@pytest.mark.parametrize('option', ['--output_dir', '--sort_temp_dir'])
+def test_a_folder_without_write_permission_is_refused(tmp_path, option, monkeypatch):
+    """Checked on the nearest folder that exists. Run as root, where a folder's mode stops
+    nothing, the test also denies os.access for it, as the kernel does for other users."""
+    locked = tmp_path / 'locked'
+    locked.mkdir(mode=0o555)
+    if os.access(locked, os.W_OK):
+        real_access = os.access
+        monkeypatch.setattr(os, 'access', lambda path, mode: (
+            str(path) != str(locked) and real_access(path, mode)))
+    job = PipelineOptions(['--input', str(DEMO_CORPUS / '*.txt'), '--output_dir',
+                           str(tmp_path / 'out'), option, str(locked / 'new' / 'deeper')]
+                          ).view_as(PretrainingDataOptions)
+    try:
+        with pytest.raises(UsageError, match='no permission to write in %s$' % locked):
+            validate(job)
+    finally:
+        locked.chmod(0o755)
 
 
 def test_no_input_matched(tmp_path):
