@@ -99,7 +99,7 @@ def local_worker_count(argv) -> int:
         count = int(known.direct_num_workers)
     except ValueError:
         return 0
-    return os.cpu_count() or 1 if count == 0 else max(count, 0)
+    return (os.cpu_count() or 1) if count == 0 else max(count, 0)
 
 
 class StandbyWorkers:
