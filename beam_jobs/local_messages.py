@@ -17,8 +17,7 @@ not yet told to start, reads nothing, and the runner waits forever. So an input 
 message is written from a thread of its own, and the runner goes on to start the bundle.
 
 The other way, LocalRunner starts the workers as beam_jobs.local_worker (through
-beam_jobs.local_processes), which flushes their
-outputs at the same size.
+beam_jobs.local_processes), which flushes their outputs at the same size.
 
 These patch private parts of the pinned Beam (setup.py); tests/test_local_messages.py checks them
 against Beam's own results, so a Beam upgrade that moves them fails there, not in a user's job.

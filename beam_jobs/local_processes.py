@@ -207,7 +207,7 @@ def _standby(path: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    del sys.argv[1:]  # as the worker command's: Beam parses sys.argv in places
+    del sys.argv[1:]  # as the worker command's: PipelineOptions() without flags reads sys.argv
     handed_over = threading.Event()
     threading.Thread(target=_exit_at_end_of, args=(sys.stdin.buffer.read, 0, handed_over),
                      daemon=True).start()

@@ -9,9 +9,10 @@ small corpora never fill them a worker's peak grew with the corpus until they we
 Here each output is flushed at MESSAGE_BYTES, which is also the size of the runner's messages to
 the workers (beam_jobs/local_messages.py imports it from here: this module loads no runner).
 
-The local runner starts this module in place of apache_beam.runners.worker.sdk_worker_main (see
-local_messages.LocalRunner); tests/test_local_messages.py checks a worker's streams and that its
-DoFns are torn down before local_processes.exit_now ends it.
+The local runner's worker command (beam_jobs.local_processes, see local_messages.LocalRunner)
+runs this module's harness in a standby process, or this module in a process of its own, in place
+of apache_beam.runners.worker.sdk_worker_main; tests/test_local_messages.py checks a worker's
+streams and that its DoFns are torn down before local_processes.exit_now ends it.
 """
 import argparse
 import sys
