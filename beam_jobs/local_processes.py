@@ -29,7 +29,6 @@ from typing import Optional
 WORKER_MODULE = 'beam_jobs.local_worker'
 STANDBY_DIR_ENV = 'BEAM_JOBS_STANDBY_DIR'
 DIRECT_RUNNERS = ('direct', 'switchingdirect')  # run on Beam's FnApiRunner (runner_options)
-_JOB_ARGS = 'job_args.json'  # in the standbys' folder: what they may prepare for
 _CONNECT_SECONDS = 30  # a standby binds its socket before importing anything heavy
 
 # glibc raises its mmap threshold each time a large block is freed, after which gRPC's data
@@ -82,15 +81,21 @@ def runner_key(runner: Optional[str]) -> str:
     return key[:-len('runner')] if key.endswith('runner') else key
 
 
-def local_worker_count(argv) -> int:
-    """How many worker processes Beam's local runner will start for these job arguments: 0 unless
-    the DirectRunner runs them with --direct_running_mode=multi_processing. A first look at the
-    arguments, before Beam parses them: a wrong answer only costs standbys that go unused."""
+def _first_look(argv) -> argparse.Namespace:
+    """The few job arguments the standbys depend on, read before Beam parses them all: a wrong
+    answer only costs standbys that go unused or prepare in vain."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument('--runner')
     parser.add_argument('--direct_running_mode')
     parser.add_argument('--direct_num_workers', default='1')
-    known, _ = parser.parse_known_args(argv)
+    parser.add_argument('--segmenter')  # None: the job's default
+    return parser.parse_known_args(argv)[0]
+
+
+def local_worker_count(argv) -> int:
+    """How many worker processes Beam's local runner will start for these job arguments: 0 unless
+    the DirectRunner runs them with --direct_running_mode=multi_processing."""
+    known = _first_look(argv)
     if runner_key(known.runner) not in DIRECT_RUNNERS:
         return 0
     if known.direct_running_mode != 'multi_processing':
@@ -109,20 +114,19 @@ class StandbyWorkers:
     others, ended by Beam, are reaped.
     """
 
-    def __init__(self, count: int, job_args=()):
+    def __init__(self, count: int, segmenter: Optional[str] = None):
         self._processes = []
         self._folder = tempfile.mkdtemp(prefix='beam-standby-') if count else None
         if not count:
             return
         bound_native_memory()  # glibc reads its settings when a process starts
-        with open(os.path.join(self._folder, _JOB_ARGS), 'w', encoding='utf-8') as handle:
-            json.dump(list(job_args), handle)
         for index in range(count):
             with open(os.path.join(self._folder, '%d.free' % index), 'w'):
                 pass
+            command = [sys.executable, '-m', __name__, '--standby',
+                       os.path.join(self._folder, '%d.sock' % index)]
             self._processes.append(subprocess.Popen(
-                [sys.executable, '-m', __name__, '--standby',
-                 os.path.join(self._folder, '%d.sock' % index)], stdin=subprocess.PIPE))
+                command + (['--segmenter', segmenter] if segmenter else []), stdin=subprocess.PIPE))
         os.environ[STANDBY_DIR_ENV] = self._folder
 
     def __enter__(self):
@@ -150,7 +154,7 @@ class StandbyWorkers:
 
 def standby_workers(argv) -> StandbyWorkers:
     """StandbyWorkers for the job's arguments (none where the run starts no worker process)."""
-    return StandbyWorkers(local_worker_count(argv), argv)
+    return StandbyWorkers(local_worker_count(argv), _first_look(argv).segmenter)
 
 
 def _connect(path: str) -> Optional[socket.socket]:
@@ -202,8 +206,9 @@ def _exit_at_end_of(read, status: int, unless: threading.Event = None) -> None:
         os._exit(status)
 
 
-def _standby(path: str) -> None:
-    """A standby: import the worker's modules, wait for a worker's environment, run as it."""
+def _standby(path: str, segmenter: Optional[str]) -> None:
+    """A standby: import the worker's modules, prepare for the job's segmenter (None: the
+    default), wait for a worker's environment, run as it."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
@@ -212,8 +217,10 @@ def _standby(path: str) -> None:
     threading.Thread(target=_exit_at_end_of, args=(sys.stdin.buffer.read, 0, handed_over),
                      daemon=True).start()
     from beam_jobs import local_worker
-    with open(os.path.join(os.path.dirname(path), _JOB_ARGS), encoding='utf-8') as handle:
-        local_worker.prepare(json.load(handle))
+    # Not from beam_jobs.options: a worker that has imported the job's PipelineOptions parses the
+    # job's options (as the runner sends them) with them, and fails on some (scale_history, round M).
+    from wwm.segmenters import DEFAULT_SEGMENTER
+    local_worker.prepare(segmenter or DEFAULT_SEGMENTER)
     connection, _ = listener.accept()
     listener.close()
     stream = connection.makefile('rwb')
@@ -232,9 +239,9 @@ def _standby(path: str) -> None:
 
 
 def main(argv) -> None:
-    """Beam's worker command (no arguments), or a standby (``--standby SOCKET``)."""
+    """Beam's worker command (no arguments), or a standby (``--standby SOCKET [--segmenter NAME]``)."""
     if argv[:1] == ['--standby']:
-        _standby(argv[1])
+        _standby(argv[1], argv[3] if argv[2:3] == ['--segmenter'] else None)
         return
     folder = os.environ.get(STANDBY_DIR_ENV)
     status = _hand_over(folder) if folder else None

@@ -14,14 +14,13 @@ runs this module's harness in a standby process, or this module in a process of 
 of apache_beam.runners.worker.sdk_worker_main; tests/test_local_messages.py checks a worker's
 streams and that its DoFns are torn down before local_processes.exit_now ends it.
 """
-import argparse
 import sys
 import traceback
+from typing import Optional
 
 from apache_beam.runners.worker import data_plane, sdk_worker_main
 
 from beam_jobs.local_processes import exit_now
-from wwm.segmenters import DEFAULT_SEGMENTER
 from wwm.segmenters.jieba_backend import preload_dictionary
 
 # Data messages both ways, 8 MB from the runner until round K; with 2 MB a worker's peak on the
@@ -44,17 +43,11 @@ def bound_output_buffers() -> None:
     data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = MESSAGE_BYTES  # gathering into messages
 
 
-def prepare(job_args=None) -> None:
-    """What a worker does before its harness starts. A standby (local_processes), given the job's
-    arguments, also loads jieba's dictionary for a jieba job while the runner prepares."""
+def prepare(segmenter: Optional[str] = None) -> None:
+    """What a worker does before its harness starts. A standby (local_processes), told the job's
+    ``segmenter``, also loads jieba's dictionary for a jieba job while the runner prepares."""
     bound_output_buffers()
-    if job_args is None:
-        return
-    # Not through beam_jobs.options: a worker that has imported the job's PipelineOptions parses
-    # the job's options (from the runner, in Beam's form) with them, and fails on some.
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument('--segmenter', default=DEFAULT_SEGMENTER)
-    if parser.parse_known_args(job_args)[0].segmenter == 'jieba':
+    if segmenter == 'jieba':
         preload_dictionary()
 
 
