@@ -180,8 +180,9 @@ def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
     return _LABEL.unpack_from(data, 0)[0], lists
 
 
-def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence, spans: Sequence[Tuple[int, int]],
-                 length: int, first_group: int = 0) -> Tuple[List[int], int]:
+def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence,
+                    spans: Sequence[Tuple[int, int]], length: int,
+                    first_group: int = 0) -> Tuple[List[int], int]:
     """Masking-group number of each token, from token offsets and word spans in one string.
 
     Token i continues the group of token i-1 when both lie in one segmenter word, or when token i is
