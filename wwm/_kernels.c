@@ -3,6 +3,8 @@
  * At dupe_factor 10 every token of the corpus passes through these loops ten times; in Python they
  * took about 250 us of a seq-512 instance (grouping tokens into words 57-75 us, choosing words
  * 27-32, the 80/10/10 replacement ~20, encoding 57-64, packing and unpacking 30), in C about 70.
+ * Grouping the tokens of a sentence into words (group_tokens) runs once per token, at tokenization:
+ * 0.60-0.64 us a character in Python, 0.11 in C.
  * Each function returns exactly what its Python reference in wwm/kernels.py returns
  * (tests/test_kernels.py compares them on random input), so output does not depend on whether
  * this module was built.
@@ -708,28 +710,14 @@ done:
 static int
 int_pair(PyObject *pair, Py_ssize_t *first, Py_ssize_t *second)
 {
-    PyObject *a, *b;
-    if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
-        a = PyTuple_GET_ITEM(pair, 0);
-        b = PyTuple_GET_ITEM(pair, 1);
-        *first = PyLong_AsSsize_t(a);
-        if (*first == -1 && PyErr_Occurred())
-            return -1;
-        *second = PyLong_AsSsize_t(b);
-        return (*second == -1 && PyErr_Occurred()) ? -1 : 0;
-    }
-    a = PySequence_Fast(pair, "offsets and spans must be pairs of ints");
-    if (a == NULL)
+    PyObject *fast = PySequence_Fast(pair, "offsets and spans must be pairs of ints");
+    if (fast == NULL)
         return -1;
-    if (PySequence_Fast_GET_SIZE(a) != 2) {
-        Py_DECREF(a);
+    if (PySequence_Fast_GET_SIZE(fast) != 2)
         PyErr_SetString(PyExc_ValueError, "offsets and spans must be pairs of ints");
-        return -1;
-    }
-    *first = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(a, 0));
-    if (!(*first == -1 && PyErr_Occurred()))
-        *second = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(a, 1));
-    Py_DECREF(a);
+    else if ((*first = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast, 0))) != -1 || !PyErr_Occurred())
+        *second = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast, 1));
+    Py_DECREF(fast);
     return PyErr_Occurred() ? -1 : 0;
 }
 
