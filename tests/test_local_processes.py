@@ -1,10 +1,12 @@
 """Standby workers of local multi-processing runs (beam_jobs/local_processes.py): Beam's workers
-run in them, runs with more workers than standbys or none still work, nothing is left behind, a
-failing worker is reported, and the job's command gives the bytes of an in-process run."""
+run in them, one prepared process forks the others, runs with more workers than standbys or none
+still work, nothing is left behind, a failing worker is reported, and the job's command gives the
+bytes of an in-process run."""
 import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import apache_beam as beam
 import pytest
@@ -13,6 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from beam_jobs import local_processes
 from beam_jobs.local_processes import STANDBY_DIR_ENV, StandbyWorkers, local_worker_count
 from beam_jobs.runner_options import local_runner
+from benchmarks.process_monitor import cpu_seconds
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args
 from wwm.segmenters import jieba_backend
@@ -58,17 +61,45 @@ def _run_marked(folder: pathlib.Path, workers: int) -> None:
              | beam.ParDo(_MarkWorker(str(folder))))
 
 
-def _children() -> set:
-    return {int(pid) for task in pathlib.Path('/proc/self/task').iterdir()
-            for pid in (task / 'children').read_text().split()}
+def _children(pid: int = None) -> set:
+    task_dir = pathlib.Path('/proc/%s/task' % (pid or 'self'))
+    try:
+        return {int(child) for task in task_dir.iterdir()
+                for child in (task / 'children').read_text().split()}
+    except OSError:  # the process ended
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return pathlib.Path('/proc/%d/stat' % pid).read_text().rpartition(')')[2].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def _started_standbys(count: int):
+    """StandbyWorkers(count), the process this process started, and those it forked (once it has)."""
+    before = _children()
+    standby = StandbyWorkers(count)
+    started = _children() - before
+    assert len(started) == 1, started  # one process, which forks the others once prepared
+    prepared = next(iter(started))
+    deadline = time.monotonic() + 120
+    while len(_children(prepared)) < count - 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return standby, prepared, _children(prepared)
 
 
 def test_beams_workers_run_in_the_standbys(tmp_path):
-    """A standby is a child of this process; a worker Beam starts itself is a child of its shell."""
-    with StandbyWorkers(2):
+    """The standbys are this process's child and the processes it forked; a worker Beam starts
+    itself would be a child of its shell."""
+    standby, prepared, forked = _started_standbys(2)
+    with standby:
         _run_marked(tmp_path, workers=2)
     workers = _workers(tmp_path)
-    assert workers and all(parent == os.getpid() for _, parent in workers), workers
+    assert len(forked) == 1
+    assert {parent for _, parent in workers} == {os.getpid(), prepared}, workers
+    assert {pid for pid, _ in workers} == {prepared} | forked
 
 
 def test_workers_beyond_the_standbys_start_on_their_own(tmp_path):
@@ -78,14 +109,15 @@ def test_workers_beyond_the_standbys_start_on_their_own(tmp_path):
     assert workers and sum(parent == os.getpid() for _, parent in workers) <= 1, workers
 
 
-def test_standbys_that_got_no_work_end_and_leave_nothing_behind():
-    before = _children()
-    standby = StandbyWorkers(2)
+def test_standbys_fork_once_prepared_and_end_without_work_leaving_nothing_behind():
+    """The forked standbys share the imports and jieba's dictionary of the first: they spent
+    almost no CPU of their own."""
+    standby, prepared, forked = _started_standbys(3)
     folder = os.environ[STANDBY_DIR_ENV]
-    started = _children() - before
-    assert len(started) == 2
+    assert len(forked) == 2
+    assert all(cpu_seconds(pid) < 0.2 * cpu_seconds(prepared) for pid in forked)
     standby.close()
-    assert not started & _children()
+    assert not any(_alive(pid) for pid in forked | {prepared})
     assert STANDBY_DIR_ENV not in os.environ and not os.path.exists(folder)
 
 
