@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from beam_jobs.local_processes import standby_workers
 from benchmarks.process_monitor import cpu_seconds, process_tree, rss_bytes
 
 SAMPLE_SECONDS = 0.05
@@ -110,10 +111,12 @@ def main():
     parser.add_argument('job_args', nargs=argparse.REMAINDER)
     args = parser.parse_args()
     job_args = args.job_args[1:] if args.job_args[:1] == ['--'] else args.job_args
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
     recorder = _StageRecorder()
+    standby = standby_workers(job_args)  # before Beam's import, as the job's command does
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
     fn_runner.FnApiRunner._run_bundle = recorder.wrap(fn_runner.FnApiRunner._run_bundle)
     from beam_jobs import build_pretraining_data
+    build_pretraining_data._EARLY_STANDBY = standby  # pylint: disable=protected-access
     status = build_pretraining_data.run(job_args)
     print(recorder.report(args.min_seconds))
     sys.exit(status)
