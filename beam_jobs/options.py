@@ -417,7 +417,7 @@ def _check_cleaning(options) -> None:
     if options.dedup_near and not options.lsh_bands:
         try:
             band_layout(near_duplicate_params(options))
-        except ValueError as error:  # datasketch finds no layout of at least 2 bands
+        except ValueError as error:  # no layout of at least 2 bands
             raise UsageError('no LSH layout for --near_dup_threshold %g with --minhash_num_perm %d (%s); '
                              'give --lsh_bands and --lsh_rows' % (options.near_dup_threshold,
                                                                    options.minhash_num_perm, error)) from None

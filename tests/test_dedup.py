@@ -2,16 +2,18 @@
 planted copies, in-process and on two worker processes."""
 import json
 import re
+import subprocess
+import sys
 
 import apache_beam as beam
 import numpy as np
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 import transforms.deduplicate_documents as dedup_transform
 from schemas.records import Document
-from tests.conftest import DEMO_CORPUS
+from tests.conftest import DEMO_CORPUS, ROOT
 from tests.real_text import thucnews_documents
 from wwm import dedup
 
@@ -66,6 +68,43 @@ def test_signature_similarity_estimates_jaccard(news):
         assert abs(estimate - _shingle_jaccard(a, b)) < 0.12
     assert dedup.band_layout(PARAMS) == (9, 13)
     assert dedup.band_layout(PARAMS._replace(bands=16, rows=8)) == (16, 8)
+
+
+@pytest.mark.parametrize('num_perm', [2, 16, 64, 128, 256, 300])
+def test_band_layout_is_the_one_datasketch_chooses(num_perm):
+    for threshold in (0.05, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0):
+        params = PARAMS._replace(threshold=threshold, num_perm=num_perm)
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        except ValueError:  # fewer than 2 bands
+            with pytest.raises(ValueError):
+                dedup.band_layout(params)
+            continue
+        assert dedup.band_layout(params) == (lsh.b, lsh.r), (threshold, num_perm)
+
+
+@pytest.mark.parametrize('num_perm', [1, 7, 128, 256])
+def test_permutations_are_datasketchs(num_perm):
+    theirs = MinHash(num_perm=num_perm, seed=dedup.MINHASH_SEED, scheme=dedup.MINHASH_SCHEME).permutations
+    ours = dedup.permutations(num_perm)
+    assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+
+
+def test_building_a_near_dedup_job_does_not_import_datasketch():
+    """datasketch pulls in scipy: its import was 0.45 s of every run's start-up."""
+    code = ('import sys\n'
+            'from apache_beam.options.pipeline_options import PipelineOptions\n'
+            'from beam_jobs.options import PretrainingDataOptions, near_duplicate_params, validate\n'
+            'from transforms.deduplicate_documents import DeduplicateDocuments\n'
+            'job = PipelineOptions(["--input", sys.argv[1], "--output_dir", sys.argv[2]]).view_as('
+            'PretrainingDataOptions)\n'
+            'validate(job)\n'
+            'DeduplicateDocuments(True, near_duplicate_params(job))\n'
+            'print(sorted(name for name in sys.modules if name.split(".")[0] in ("datasketch", "scipy")))\n')
+    result = subprocess.run([sys.executable, '-c', code, str(DEMO_CORPUS / '*'), '/tmp/unused-output'],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[]'
 
 
 def _planted_corpus(news):

@@ -9,8 +9,9 @@ makes a traditional copy of a simplified text a duplicate.
 Near duplicates: MinHash (datasketch's, fixed seed and permutation scheme, so every worker computes
 the same signature) over the set of character k-shingles of the normalized text, split into
 ``bands`` bands of ``rows`` values; documents sharing a band are candidates, and a candidate counts
-when the signatures' estimated Jaccard similarity reaches the threshold. The signature is computed
-in numpy with datasketch's permutations, bit for bit the values datasketch's MinHash gives.
+when the signatures' estimated Jaccard similarity reaches the threshold. The signature, its
+permutations and the band layout are computed here in numpy, as datasketch computes them (the
+tests compare them with datasketch's, which the job itself does not import).
 
 Which copy is kept: of a group of duplicates, the document with the smallest ``keep_rank``, that is
 the first document of the alphabetically first source file. A document is dropped when a document
@@ -27,7 +28,7 @@ import numpy as np
 from wwm.filters import word_chars
 
 MINHASH_SEED = 1
-MINHASH_SCHEME = 'affine32'  # pinned: datasketch's default scheme changed in 2.0
+MINHASH_SCHEME = 'affine32'  # datasketch's scheme that permutations() draws (its default since 2.0)
 SHINGLE_BATCH = 4096         # bounds the (shingles x num_perm) matrix built at once
 
 
@@ -58,12 +59,41 @@ def keep_rank(doc_id: str) -> Tuple[str, int]:
 
 
 def band_layout(params: NearDuplicateParams) -> Tuple[int, int]:
-    """(bands, rows): the given ones, or those datasketch finds best for the threshold."""
+    """(bands, rows): the given ones, or those datasketch's MinHashLSH chooses for the threshold.
+
+    Raises ValueError where that layout has fewer than 2 bands, as datasketch does.
+    """
     if params.bands:
         return params.bands, params.rows
-    from datasketch import MinHashLSH  # here, not at the top: see permutations()
-    lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
-    return lsh.b, lsh.r
+    bands, rows = _optimal_layout(params.threshold, params.num_perm)
+    if bands < 2:
+        raise ValueError('the best layout has %d band(s), fewer than 2' % bands)
+    return bands, rows
+
+
+@functools.lru_cache(maxsize=None)
+def _optimal_layout(threshold: float, num_perm: int) -> Tuple[int, int]:
+    """The (bands, rows) with bands x rows <= num_perm that minimizes the false-positive plus the
+    false-negative probability mass around ``threshold`` (equally weighted): datasketch's rule,
+    searched in datasketch's order.
+
+    Not datasketch's own function: its LSH module imports scipy to integrate, 0.45 s of every
+    run's start-up on the runner alone. The probabilities are polynomials of degree bands x rows
+    <= num_perm in the similarity, which Gauss-Legendre quadrature on num_perm / 2 + 1 nodes
+    integrates exactly (tests/test_dedup.py compares the choice with datasketch's).
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    below = threshold / 2 * (nodes + 1)                    # the nodes on [0, threshold]
+    above = threshold + (1 - threshold) / 2 * (nodes + 1)  # and on [threshold, 1]
+    best, best_error = (0, 0), float('inf')
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_positive = threshold / 2 * weights.dot(1 - (1 - below ** rows) ** bands)
+            false_negative = (1 - threshold) / 2 * weights.dot((1 - above ** rows) ** bands)
+            error = 0.5 * false_positive + 0.5 * false_negative
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best
 
 
 _SHINGLE_BASE = np.uint64(1000003)
@@ -113,14 +143,17 @@ def signature(normalized: str, params: NearDuplicateParams, perms=None) -> np.nd
 
 @functools.lru_cache(maxsize=None)
 def permutations(num_perm: int) -> np.ndarray:
-    """datasketch's permutation parameters (a, b) for ``num_perm``: drawn once, not per document.
+    """The permutation parameters (a, b) of datasketch's ``MinHash(num_perm, seed=MINHASH_SEED,
+    scheme='affine32')``, drawn as it draws them (numpy's RandomState): a odd, b any 32-bit value.
 
-    datasketch is imported here rather than at the top: importing it pulls in scipy, 0.7 s of every
-    worker's start-up, so the pipeline draws the permutations once when it is built and ships them
-    with its DoFn.
+    Drawn here rather than by datasketch, whose import pulls in scipy (see _optimal_layout); the
+    pipeline draws them once when it is built and ships them with its DoFn. tests/test_dedup.py
+    compares them with datasketch's.
     """
-    from datasketch import MinHash
-    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+    generator = np.random.RandomState(MINHASH_SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 _FMIX_1 = np.uint32(0x85EBCA6B)
