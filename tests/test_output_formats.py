@@ -169,3 +169,12 @@ def test_more_shards_than_records_gives_every_shard_some_empty(tmp_path, real_vo
         assert len(records) == 48 and sum(records) == total and set(records) == {0, 1}
         assert len(dataset_instances(output_dir, manifest, output_format)) == total
     assert inspect.main([str(output_dir), '--examples', '0']) == 0
+
+
+def test_a_corpus_whose_every_document_is_dropped_gives_empty_shards(tmp_path, real_vocab_path):
+    output_dir, manifest = build_static_dataset(tmp_path, real_vocab_path, '--min_chars', '1000000',
+                                                documents=5)
+    assert manifest['counts'].get('instances', 0) == 0 and manifest['dropped'] == {'too_short': 5}
+    for output_format, layout in manifest['formats'].items():
+        assert [shard['records'] for shard in layout['shards']] == [0, 0, 0, 0]
+        assert dataset_instances(output_dir, manifest, output_format) == []

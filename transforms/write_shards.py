@@ -10,7 +10,6 @@ format, so the formats hold the same instances in the same order. Shard files go
 ``.incomplete/`` and are moved into place by commit_dataset, which deletes the runs; the runs go
 there too unless --sort_temp_dir names another place (runs_folder).
 """
-import collections
 import hashlib
 import itertools
 from typing import Optional
@@ -20,7 +19,6 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
 from schemas.records import ShardInfo
-from transforms.count_stats import CountStats
 from wwm.balanced_shards import (ShardLayout, bucket_of, own_records, record_hash, record_payload,
                                  shard_record)
 from wwm.external_sort import read_run, sorted_records, write_run
@@ -87,26 +85,43 @@ class _HashOrder(beam.DoFn):
         return batch
 
 
-# Counted per bucket: its records and their bytes (the pieces are cut by bytes).
-_RECORDS, _BYTES = 0, 1
+class _BucketSizes(beam.CombineFn):
+    """Lists of records -> {bucket: [records, bytes]} over the whole PCollection (the pieces are cut
+    by bytes).
+
+    One combine: each worker sums its bundles into one dict, bounded by the 2^BUCKET_BITS buckets,
+    and the dicts are merged. Counting (bucket, kind) pairs per bundle, summing them per key and
+    gathering the sums into a list instead sent up to 131,072 elements through three fused stages
+    (0.6 s of a two-worker 10 MB run).
+    """
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, sizes, batch):
+        for record in batch:
+            size = sizes.setdefault(bucket_of(record_hash(record)), [0, 0])
+            size[0] += 1
+            size[1] += len(record)
+        return sizes
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        merged = next(accumulators)
+        for sizes in accumulators:
+            for bucket, (records, size) in sizes.items():
+                total = merged.setdefault(bucket, [0, 0])
+                total[0] += records
+                total[1] += size
+        return merged
+
+    def extract_output(self, sizes):
+        return sizes
 
 
-def _bucket_sizes(batch):
-    """((bucket, _RECORDS), n) and ((bucket, _BYTES), n) pairs of a list, for CountStats to sum."""
-    sizes = collections.Counter()
-    for record in batch:
-        bucket = bucket_of(record_hash(record))
-        sizes[bucket, _RECORDS] += 1
-        sizes[bucket, _BYTES] += len(record)
-    return sizes.items()
-
-
-def _layout(bucket_sizes, num_shards: int, piece_bytes: int) -> ShardLayout:
-    sizes = collections.defaultdict(lambda: [0, 0])
-    for (bucket, kind), value in bucket_sizes:
-        sizes[bucket][kind] = value
+def _layout(bucket_sizes: dict, num_shards: int, piece_bytes: int) -> ShardLayout:
     return ShardLayout.from_counts(num_shards, [(bucket, records, size)
-                                                for bucket, (records, size) in sizes.items()],
+                                                for bucket, (records, size) in bucket_sizes.items()],
                                    piece_bytes)
 
 
@@ -217,9 +232,7 @@ class WriteShards(beam.PTransform):
         hashed = instances | 'HashOrder' >> beam.ParDo(_HashOrder(self._seed))
         layout = beam.pvalue.AsSingleton(
             hashed
-            | 'CountPerBucket' >> CountStats(_bucket_sizes)
-            | 'SumPerBucket' >> beam.CombinePerKey(sum)
-            | 'AllBuckets' >> beam.combiners.ToList()
+            | 'SizePerBucket' >> beam.CombineGlobally(_BucketSizes())
             | 'Layout' >> beam.Map(_layout, self._num_shards, self._piece_bytes))
         written = (hashed
                    | 'ToPieces' >> beam.FlatMap(_to_pieces, layout)
