@@ -15,7 +15,7 @@ import subprocess
 import time
 
 
-def _children(pid: int) -> list:
+def child_pids(pid: int) -> list:
     """Children of every thread of ``pid`` (a process started from a thread is listed under it)."""
     children = []
     try:
@@ -36,7 +36,7 @@ def process_tree(pid: int) -> list:
     while stack:
         current = stack.pop()
         pids.append(current)
-        stack.extend(_children(current))
+        stack.extend(child_pids(current))
     return pids
 
 

@@ -117,7 +117,10 @@ def main():
     fn_runner.FnApiRunner._run_bundle = recorder.wrap(fn_runner.FnApiRunner._run_bundle)
     from beam_jobs import build_pretraining_data
     build_pretraining_data._EARLY_STANDBY = standby  # pylint: disable=protected-access
-    status = build_pretraining_data.run(job_args)
+    try:
+        status = build_pretraining_data.run(job_args)
+    finally:
+        standby.close()  # ended already if the run took it; else (a usage error) the standbys end
     print(recorder.report(args.min_seconds))
     sys.exit(status)
 

@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from beam_jobs import local_processes
 from beam_jobs.local_processes import STANDBY_DIR_ENV, StandbyWorkers, local_worker_count
 from beam_jobs.runner_options import local_runner
-from benchmarks.process_monitor import cpu_seconds
+from benchmarks.process_monitor import child_pids, cpu_seconds
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args
 from wwm.segmenters import jieba_backend
@@ -61,15 +61,6 @@ def _run_marked(folder: pathlib.Path, workers: int) -> None:
              | beam.ParDo(_MarkWorker(str(folder))))
 
 
-def _children(pid: int = None) -> set:
-    task_dir = pathlib.Path('/proc/%s/task' % (pid or 'self'))
-    try:
-        return {int(child) for task in task_dir.iterdir()
-                for child in (task / 'children').read_text().split()}
-    except OSError:  # the process ended
-        return set()
-
-
 def _alive(pid: int) -> bool:
     try:
         return pathlib.Path('/proc/%d/stat' % pid).read_text().rpartition(')')[2].split()[0] != 'Z'
@@ -79,15 +70,15 @@ def _alive(pid: int) -> bool:
 
 def _started_standbys(count: int):
     """StandbyWorkers(count), the process this process started, and those it forked (once it has)."""
-    before = _children()
+    before = set(child_pids(os.getpid()))
     standby = StandbyWorkers(count)
-    started = _children() - before
+    started = set(child_pids(os.getpid())) - before
     assert len(started) == 1, started  # one process, which forks the others once prepared
     prepared = next(iter(started))
     deadline = time.monotonic() + 120
-    while len(_children(prepared)) < count - 1 and time.monotonic() < deadline:
+    while len(child_pids(prepared)) < count - 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    return standby, prepared, _children(prepared)
+    return standby, prepared, set(child_pids(prepared))
 
 
 def test_beams_workers_run_in_the_standbys(tmp_path):
