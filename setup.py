@@ -16,7 +16,8 @@ setup(
     # The per-token loops of masking, shuffle packing and TFRecord encoding (wwm/kernels.py).
     # Optional: without a C compiler the install goes on and the same loops run in Python, with the
     # same output.
-    ext_modules=[Extension('wwm._kernels', ['wwm/_kernels.c'], optional=True)],
+    ext_modules=[Extension('wwm._kernels', ['wwm/_kernels.c'], optional=True),
+                 Extension('wwm._wordpiece', ['wwm/_wordpiece.c'], optional=True)],
     install_requires=[
         # [gcp] for gs:// paths (models, vocab, corpora on Dataflow); without it Beam also logs an
         # "apitools not found" warning on every start.

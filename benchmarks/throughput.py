@@ -6,7 +6,8 @@
         --growth_workers 1 2 [--growth_dupe 10]
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
-plain Python loop: the work no pipeline can avoid. End-to-end figures are characters per second per
+plain Python loop: the work no pipeline can avoid. Its WordPiece is the job's (wwm.wordpiece's
+WordPieceEncoder); --corpus runs also print the floor with `tokenizers` alone, the reference. End-to-end figures are characters per second per
 core (characters / wall time / workers) of the job on the DirectRunner in multi-processing mode,
 and the peak resident memory of its largest process. Each job is compared with the mean of the
 floor measured right before and right after it, because this machine's speed drifts within minutes.
@@ -16,6 +17,7 @@ without --segmenter_model, a model is trained first on 80% of the SIGHAN PKU gol
 ../shared/data.
 """
 import argparse
+import functools
 import json
 import os
 import pathlib
@@ -34,7 +36,7 @@ from wwm.segmenters import make_segmenter
 from wwm.sentences import split_sentences
 from wwm.text_cleaning import clean_text
 from wwm.tfrecord import encode_instance, frame_record
-from wwm.wordpiece import align_encoding, build_tokenizer
+from wwm.wordpiece import WordPieceEncoder, align_encoding
 
 
 def read_documents(path: pathlib.Path, max_chars: int = 0) -> list:
@@ -58,13 +60,18 @@ def legacy_model(data_dir: pathlib.Path, folder: str) -> str:
 
 
 def floor_throughput(documents: list, segmenter, tokenizer) -> float:
-    """Sentences, segmentation and WordPiece only, plain loop: characters per second, one core."""
+    """Sentences, segmentation and WordPiece only, plain loop: characters per second, one core.
+
+    ``tokenizer`` is the job's WordPieceEncoder, or its `tokenizers` Tokenizer (the reference).
+    """
     chars = sum(map(len, documents))
+    encode = (tokenizer.encode_batch if isinstance(tokenizer, WordPieceEncoder) else
+              functools.partial(tokenizer.encode_batch, add_special_tokens=False))
     start = time.perf_counter()
     for document in documents:
         sentences = split_sentences(document)
         segmenter.segment(sentences)
-        tokenizer.encode_batch(sentences, add_special_tokens=False)  # as the job does, one thread
+        encode(sentences)  # as the job does, one thread
     return chars / (time.perf_counter() - start)
 
 
@@ -86,7 +93,7 @@ def stage_throughput(documents, segmenter, tokenizer, vocab, dupe_factor, max_se
     words = _timed(results, 'segment', chars, segmenter.segment, sentences)
     aligned = _timed(results, 'WordPiece + alignment', chars,
                      lambda pair: [align_encoding(e, s, w) for s, w, e in zip(
-                         *pair, tokenizer.encode_batch(pair[0], add_special_tokens=False))],
+                         *pair, tokenizer.encode_batch(pair[0]))],
                      list(zip(sentences, words)))
     docs = [d for d in ([(a.token_ids, a.group_ids) for a in doc if a.token_ids] for doc in aligned) if d]
     config = MaskingConfig(max_predictions=max(20, round(max_seq_length * 0.15)))
@@ -251,7 +258,7 @@ def main():
     args = parser.parse_args()
 
     vocab = vocab_lib.parse_vocab(vocab_lib.read_vocab_bytes(args.vocab_file))
-    tokenizer = build_tokenizer(vocab, True)
+    tokenizer = WordPieceEncoder(vocab, True)
     with tempfile.TemporaryDirectory() as folder:
         model = args.segmenter_model
         if args.segmenter == 'ltp_legacy' and not model:
@@ -261,7 +268,9 @@ def main():
         if args.corpus:
             documents = read_documents(args.corpus, args.stage_chars)
             floor = floor_throughput(documents, segmenter, tokenizer)
-            print('\nfloor (%s): %.0f chars/s on one core\n' % (args.segmenter, floor))
+            reference = floor_throughput(documents, segmenter, tokenizer.tokenizer)
+            print('\nfloor (%s): %.0f chars/s on one core; with `tokenizers` alone for WordPiece: '
+                  '%.0f\n' % (args.segmenter, floor, reference))
             print(_row(['stage (%s, one core, no Beam)' % args.segmenter, 'chars/s']))
             print(_row(['---', '---:']))
             stage_lengths = sorted({int(length) for seq in args.seq_lengths for length in seq.split('+')})
