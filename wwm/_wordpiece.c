@@ -183,10 +183,17 @@ append_token(PyObject *ids, PyObject *offsets, PyObject *words, long id, Py_ssiz
              Py_ssize_t end, Py_ssize_t word)
 {
     PyObject *id_object = PyLong_FromLong(id);
-    PyObject *span = Py_BuildValue("(nn)", start, end);
+    PyObject *span = PyTuple_New(2);
     PyObject *word_object = PyLong_FromSsize_t(word);
-    int failed = !id_object || !span || !word_object || PyList_Append(ids, id_object) ||
-                 PyList_Append(offsets, span) || PyList_Append(words, word_object);
+    int failed = !id_object || !span || !word_object;
+    if (!failed) {
+        PyObject *first = PyLong_FromSsize_t(start), *last = PyLong_FromSsize_t(end);
+        failed = !first || !last;
+        PyTuple_SET_ITEM(span, 0, first ? first : Py_NewRef(Py_None));
+        PyTuple_SET_ITEM(span, 1, last ? last : Py_NewRef(Py_None));
+    }
+    failed = failed || PyList_Append(ids, id_object) || PyList_Append(offsets, span) ||
+             PyList_Append(words, word_object);
     Py_XDECREF(id_object);
     Py_XDECREF(span);
     Py_XDECREF(word_object);
