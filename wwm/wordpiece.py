@@ -180,21 +180,18 @@ def _guess(code: int, lowercase: bool) -> int:
     return WORD
 
 
-def _expected_normal(char: str, cls: int) -> str:
-    return {SPACE: ' ', IDEOGRAPH: ' %s ' % char, UPPER: char.lower()}.get(cls, char)
-
-
 def _agrees(tokenizer: Tokenizer, classes: bytes) -> bool:
     """Whether ``tokenizer`` treats every character as ``classes`` says (OTHER ones aside)."""
     chars = [chr(code) for code in range(_BMP) if classes[code] != OTHER]
-    expected = ''.join(_expected_normal(char, classes[ord(char)]) for char in chars)
+    normal = {SPACE: lambda char: ' ', IDEOGRAPH: ' {} '.format, UPPER: str.lower}
+    expected = ''.join([normal.get(classes[ord(char)], str)(char) for char in chars])
     if tokenizer.normalizer.normalize_str(''.join(chars)) != expected:
         return False
     in_words = [char for char in chars if classes[ord(char)] in (PUNCTUATION, WORD)]
     pieces = [piece for piece, _ in tokenizer.pre_tokenizer.pre_tokenize_str(
-        ' '.join('a%sa' % char for char in in_words))]
+        ' '.join(['a%sa' % char for char in in_words]))]
     return pieces == [piece for char in in_words for piece in (
-        ['a', char, 'a'] if classes[ord(char)] == PUNCTUATION else ['a%sa' % char])]
+        ('a', char, 'a') if classes[ord(char)] == PUNCTUATION else ('a%sa' % char,))]
 
 
 def _ask(tokenizer: Tokenizer, char: str) -> int:
