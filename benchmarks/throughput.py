@@ -75,6 +75,12 @@ def floor_throughput(documents: list, segmenter, tokenizer) -> float:
     return chars / (time.perf_counter() - start)
 
 
+def floors(documents: list, segmenter, encoder: WordPieceEncoder) -> tuple:
+    """(floor, reference floor): with the job's WordPiece, and with `tokenizers` alone, back to back."""
+    return (floor_throughput(documents, segmenter, encoder),
+            floor_throughput(documents, segmenter, encoder.tokenizer))
+
+
 def _timed(results, label, chars, function, items):
     start = time.perf_counter()
     output = [function(item) for item in items]
@@ -160,15 +166,20 @@ def _resource_cells(result: dict) -> list:
             '%.1f' % result['worker_cpu_s'], '%.1f' % result['launcher_cpu_s']]
 
 
-def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: float) -> None:
+def _versus(per_core: float, before: tuple, after: tuple) -> list:
+    """Ratio cells of a throughput to the mean of the floors before and after it, both kinds."""
+    return ['%.2f' % (per_core / ((b + a) / 2)) for b, a in zip(before, after)]
+
+
+def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: tuple) -> None:
     """The job on --corpus for every worker count, dupe factor and length, each run compared with
-    the floor measured right before and right after it (the machine drifts, see ``growth``)."""
+    the floors measured right before and right after it (the machine drifts, see ``growth``)."""
     chars = len(args.corpus.read_text(encoding='utf-8'))
     print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
     print(_row(['workers', 'dupe', 'seq', 'wall s', 'floor before / after', 'chars/s/core', 'vs floor',
-                'instances', 'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s',
-                'CPU us/char']))
-    print(_row(['---:'] * 13))
+                'vs floor with tokenizers', 'instances', 'worker peak RSS MB', 'runner peak RSS MB',
+                'worker CPU s', 'runner CPU s', 'CPU us/char']))
+    print(_row(['---:'] * 14))
     walls = {}
     floor_after = floor
     for workers in args.workers:
@@ -177,13 +188,13 @@ def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: f
                 floor_before = floor_after
                 result = pipeline_run(args.corpus, args.vocab_file, workers,
                                       job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
-                floor_after = floor_throughput(documents, segmenter, tokenizer)  # next job's 'before'
+                floor_after = floors(documents, segmenter, tokenizer)  # next job's 'before'
                 walls[workers, dupe, seq] = result['wall_s']
                 per_core = chars / result['wall_s'] / workers
                 cpu_s = result['worker_cpu_s'] + result['launcher_cpu_s']
                 print(_row([workers, dupe, seq, '%.1f' % result['wall_s'],
-                            '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
-                            '%.2f' % (per_core / ((floor_before + floor_after) / 2)), result['instances']]
+                            '%.0f / %.0f' % (floor_before[0], floor_after[0]), '%.0f' % per_core]
+                           + _versus(per_core, floor_before, floor_after) + [result['instances']]
                            + _resource_cells(result) + ['%.1f' % (cpu_s / chars * 1e6)]), flush=True)
     print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
 
@@ -202,7 +213,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
     """
     documents = read_documents(args.growth[0], args.stage_chars)
     rows, walls = [], {}
-    floor_after = floor_throughput(documents, segmenter, tokenizer)
+    floor_after = floors(documents, segmenter, tokenizer)
     for workers in args.growth_workers:
         previous = None
         for corpus in args.growth:
@@ -210,8 +221,8 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
             floor_before = floor_after
             result = pipeline_run(corpus, args.vocab_file, workers,
                                   job_args + ['--dupe_factor', str(args.growth_dupe)])
-            floor_after = floor_throughput(documents, segmenter, tokenizer)
-            floor = (floor_before + floor_after) / 2
+            floor_after = floors(documents, segmenter, tokenizer)
+            floor = (floor_before[0] + floor_after[0]) / 2
             walls[workers, corpus] = result['wall_s']
             per_core = chars / result['wall_s'] / workers
             marginal = ['', '']
@@ -219,15 +230,15 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
                 rate = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
                 marginal = ['%.0f' % rate, '%.2f' % (rate / ((floor + previous[2]) / 2))]
             rows.append([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                         '%.0f / %.0f' % (floor_before, floor_after), '%.0f' % per_core,
-                         '%.2f' % (per_core / floor)] + marginal + _resource_cells(result))
+                         '%.0f / %.0f' % (floor_before[0], floor_after[0]), '%.0f' % per_core]
+                        + _versus(per_core, floor_before, floor_after) + marginal + _resource_cells(result))
             previous = chars, result['wall_s'], floor
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
     print('\ngrowth (dupe %d, seq 128, %s):\n' % (args.growth_dupe, args.segmenter))
     print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
-                'vs floor', 'marginal chars/s/core', 'marginal vs floor', 'worker peak RSS MB',
-                'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
-    print(_row(['---:', '---'] + ['---:'] * 11))
+                'vs floor', 'vs floor with tokenizers', 'marginal chars/s/core', 'marginal vs floor',
+                'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
+    print(_row(['---:', '---'] + ['---:'] * 12))
     for row in rows:
         print(_row(row))
     counts = sorted(args.growth_workers)
@@ -267,10 +278,9 @@ def main():
         job_args = ['--segmenter', args.segmenter] + (['--segmenter_model', model] if model else [])
         if args.corpus:
             documents = read_documents(args.corpus, args.stage_chars)
-            floor = floor_throughput(documents, segmenter, tokenizer)
-            reference = floor_throughput(documents, segmenter, tokenizer.tokenizer)
+            floor = floors(documents, segmenter, tokenizer)
             print('\nfloor (%s): %.0f chars/s on one core; with `tokenizers` alone for WordPiece: '
-                  '%.0f\n' % (args.segmenter, floor, reference))
+                  '%.0f\n' % ((args.segmenter,) + floor))
             print(_row(['stage (%s, one core, no Beam)' % args.segmenter, 'chars/s']))
             print(_row(['---', '---:']))
             stage_lengths = sorted({int(length) for seq in args.seq_lengths for length in seq.split('+')})

@@ -10,7 +10,14 @@ from tests.conftest import SHARED_DATA, shared_file
 from wwm import wordpiece
 from wwm.wordpiece import OTHER, Encoded, WordPieceEncoder, build_tokenizer, character_classes
 
-pytestmark = pytest.mark.skipif(wordpiece._wordpiece is None, reason='wwm._wordpiece is not built')
+needs_c = pytest.mark.skipif(wordpiece._wordpiece is None,
+                             reason='wwm._wordpiece not built (see test_the_extension_is_built)')
+
+
+def test_the_extension_is_built():
+    assert wordpiece._wordpiece is not None, (
+        'wwm/_wordpiece.c was not compiled: install a C compiler and the Python headers, then '
+        '`pip install -e .` again (the job still runs without it, with WordPiece in tokenizers alone)')
 
 
 def _reference(tokenizer, sentences):
@@ -36,6 +43,7 @@ def real_sentences():
 
 
 @pytest.mark.parametrize('do_lower_case', [True, False])
+@needs_c
 def test_same_tokens_as_tokenizers_on_the_real_corpora(real_vocab, real_sentences, do_lower_case):
     encoder = WordPieceEncoder(real_vocab, do_lower_case)
     assert _ours(encoder, real_sentences) == _reference(encoder.tokenizer, real_sentences)
@@ -58,6 +66,7 @@ def _random_sentence(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize('do_lower_case', [True, False])
+@needs_c
 def test_same_tokens_as_tokenizers_on_random_text(real_vocab, do_lower_case):
     rng = random.Random(7)
     sentences = [_random_sentence(rng) for _ in range(6000)]
@@ -68,6 +77,7 @@ def test_same_tokens_as_tokenizers_on_random_text(real_vocab, do_lower_case):
     assert 0.2 < _fast_share(encoder, sentences) < 0.95  # both paths were taken
 
 
+@needs_c
 def test_classes_are_read_off_the_tokenizer_when_the_guess_is_wrong(real_vocab):
     """A tokenizer that does not pad ideographs (and keeps accents): the guessed classes disagree
     with it, each character's class is asked, and the tokens still match this tokenizer's."""
@@ -88,6 +98,7 @@ def test_classes_are_read_off_the_tokenizer_when_the_guess_is_wrong(real_vocab):
     assert len(taken) > 200
 
 
+@needs_c
 def test_guessed_classes_match_the_ones_asked_of_the_tokenizer(real_vocab):
     tokenizer = build_tokenizer(real_vocab, True)
     guessed = character_classes(tokenizer)
