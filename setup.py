@@ -17,7 +17,8 @@ setup(
     # Optional: without a C compiler the install goes on and the same loops run in Python, with the
     # same output.
     ext_modules=[Extension('wwm._kernels', ['wwm/_kernels.c'], optional=True),
-                 Extension('wwm._wordpiece', ['wwm/_wordpiece.c'], optional=True)],
+                 Extension('wwm._wordpiece', ['wwm/_wordpiece.c'], optional=True),
+                 Extension('wwm._jieba', ['wwm/_jieba.c'], optional=True)],
     install_requires=[
         # [gcp] for gs:// paths (models, vocab, corpora on Dataflow); without it Beam also logs an
         # "apitools not found" warning on every start.

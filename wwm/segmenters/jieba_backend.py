@@ -1,10 +1,25 @@
-"""jieba's precise mode, with its own tokenizer instance (no global state shared)."""
+"""jieba's precise mode, with its own tokenizer instance (no global state shared).
+
+The words come from wwm/_jieba.c where it is built: the same steps as jieba's Tokenizer.cut on the
+tokenizer's own dictionary and finalseg's HMM tables, about ten times faster; jieba itself cuts
+where the extension is missing or where finalseg was told to split words (add_force_split).
+"""
 import io
 import logging
+from array import array
 from typing import List, Optional, Sequence
 
+try:
+    from wwm import _jieba
+except ImportError:
+    _jieba = None
+    logging.getLogger(__name__).warning(
+        'wwm._jieba is not built (no C compiler when the package was installed?): segmentation '
+        'runs in jieba alone, same words, slower')
 
 _PRELOADED = []  # tokenizers with jieba's dictionary loaded ahead of need (preload_dictionary)
+_STATES = 'BEMS'  # wwm/_jieba.c's order
+_HAN_FIRST, _HAN_LAST = 0x4E00, 0x9FD5  # the ideographs of jieba's regular expressions
 
 
 def _loaded_tokenizer():
@@ -21,6 +36,20 @@ def preload_dictionary() -> None:
     _PRELOADED.append(_loaded_tokenizer())
 
 
+def c_table(tokenizer):
+    """wwm/_jieba.c's table of ``tokenizer``'s dictionary as it is now and of finalseg's HMM."""
+    from jieba import finalseg
+    missing = finalseg.MIN_FLOAT
+    start = array('d', [finalseg.start_P[state] for state in _STATES])
+    trans = array('d', [finalseg.trans_P[before].get(after, missing)
+                        for before in _STATES for after in _STATES])
+    emit = array('d')
+    for state in _STATES:
+        table = finalseg.emit_P[state]
+        emit.extend(table.get(chr(code), missing) for code in range(_HAN_FIRST, _HAN_LAST + 1))
+    return _jieba.table(tokenizer.FREQ, tokenizer.total, start, trans, emit)
+
+
 class JiebaBackend:
     # jieba has no length limit; pieces of this size only bound the memory of one call.
     max_chars = 10000
@@ -35,6 +64,10 @@ class JiebaBackend:
         if user_dict:
             self._tokenizer.load_userdict(io.BytesIO(user_dict))
         self._hmm = hmm
+        self._table = c_table(self._tokenizer) if _jieba else None
 
     def segment(self, texts: Sequence[str]) -> List[List[str]]:
+        from jieba import finalseg
+        if self._table is not None and not finalseg.Force_Split_Words:
+            return _jieba.cut(self._table, texts, self._hmm)
         return [self._tokenizer.lcut(text, HMM=self._hmm) for text in texts]
