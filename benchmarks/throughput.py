@@ -6,8 +6,10 @@
         --growth_workers 1 2 [--growth_dupe 10]
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
-plain Python loop: the work no pipeline can avoid. Its WordPiece is the job's (wwm.wordpiece's
-WordPieceEncoder); --corpus runs also print the floor with `tokenizers` alone, the reference. End-to-end figures are characters per second per
+plain Python loop: the work no pipeline can avoid. It uses the job's own segmenter and WordPiece
+(for jieba wwm/_jieba.c, for WordPiece wwm/_wordpiece.c); each job is also compared with the
+reference floor, the same loop with jieba itself and `tokenizers` alone (the floor of rounds A-O,
+the tools a user would glue together). End-to-end figures are characters per second per
 core (characters / wall time / workers) of the job on the DirectRunner in multi-processing mode,
 and the peak resident memory of its largest process. Each job is compared with the mean of the
 floor measured right before and right after it, because this machine's speed drifts within minutes.
@@ -75,10 +77,20 @@ def floor_throughput(documents: list, segmenter, tokenizer) -> float:
     return chars / (time.perf_counter() - start)
 
 
-def floors(documents: list, segmenter, encoder: WordPieceEncoder) -> tuple:
-    """(floor, reference floor): with the job's WordPiece, and with `tokenizers` alone, back to back."""
-    return (floor_throughput(documents, segmenter, encoder),
-            floor_throughput(documents, segmenter, encoder.tokenizer))
+def reference_segmenter(name: str, segmenter):
+    """The segmenter as its library ships it: jieba itself for jieba (the job's is in C)."""
+    if name != 'jieba':
+        return segmenter
+    from wwm.segmenters import Segmenter
+    from wwm.segmenters.jieba_backend import JiebaBackend
+    return Segmenter(JiebaBackend(in_c=False))
+
+
+def floors(documents: list, segmenters: tuple, encoder: WordPieceEncoder) -> tuple:
+    """(floor, reference floor), back to back: with the job's segmenter and WordPiece, and with
+    the reference segmenter and `tokenizers` alone. ``segmenters``: (the job's, the reference)."""
+    return (floor_throughput(documents, segmenters[0], encoder),
+            floor_throughput(documents, segmenters[1], encoder.tokenizer))
 
 
 def _timed(results, label, chars, function, items):
@@ -171,13 +183,13 @@ def _versus(per_core: float, before: tuple, after: tuple) -> list:
     return ['%.2f' % (per_core / ((b + a) / 2)) for b, a in zip(before, after)]
 
 
-def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: tuple) -> None:
+def matrix(args, job_args: list, segmenters, tokenizer, documents: list, floor: tuple) -> None:
     """The job on --corpus for every worker count, dupe factor and length, each run compared with
     the floors measured right before and right after it (the machine drifts, see ``growth``)."""
     chars = len(args.corpus.read_text(encoding='utf-8'))
     print('\nend to end, %s (%.2f M chars), %s:\n' % (args.corpus.name, chars / 1e6, args.segmenter))
     print(_row(['workers', 'dupe', 'seq', 'wall s', 'floor before / after', 'chars/s/core', 'vs floor',
-                'vs floor with tokenizers', 'instances', 'worker peak RSS MB', 'runner peak RSS MB',
+                'vs reference floor', 'instances', 'worker peak RSS MB', 'runner peak RSS MB',
                 'worker CPU s', 'runner CPU s', 'CPU us/char']))
     print(_row(['---:'] * 14))
     walls = {}
@@ -188,7 +200,7 @@ def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: t
                 floor_before = floor_after
                 result = pipeline_run(args.corpus, args.vocab_file, workers,
                                       job_args + ['--dupe_factor', str(dupe)] + seq_arguments(seq))
-                floor_after = floors(documents, segmenter, tokenizer)  # next job's 'before'
+                floor_after = floors(documents, segmenters, tokenizer)  # next job's 'before'
                 walls[workers, dupe, seq] = result['wall_s']
                 per_core = chars / result['wall_s'] / workers
                 cpu_s = result['worker_cpu_s'] + result['launcher_cpu_s']
@@ -199,7 +211,7 @@ def matrix(args, job_args: list, segmenter, tokenizer, documents: list, floor: t
     print_ratios(walls, args.workers, args.dupe_factors, args.seq_lengths)
 
 
-def growth(args, job_args: list, segmenter, tokenizer) -> None:
+def growth(args, job_args: list, segmenters, tokenizer) -> None:
     """The job on corpora of growing size, seq 128, at --growth_dupe (1 unless said), for each
     worker count.
 
@@ -213,7 +225,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
     """
     documents = read_documents(args.growth[0], args.stage_chars)
     rows, walls = [], {}
-    floor_after = floors(documents, segmenter, tokenizer)
+    floor_after = floors(documents, segmenters, tokenizer)
     for workers in args.growth_workers:
         previous = None
         for corpus in args.growth:
@@ -221,7 +233,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
             floor_before = floor_after
             result = pipeline_run(corpus, args.vocab_file, workers,
                                   job_args + ['--dupe_factor', str(args.growth_dupe)])
-            floor_after = floors(documents, segmenter, tokenizer)
+            floor_after = floors(documents, segmenters, tokenizer)
             floor = (floor_before[0] + floor_after[0]) / 2
             walls[workers, corpus] = result['wall_s']
             per_core = chars / result['wall_s'] / workers
@@ -236,7 +248,7 @@ def growth(args, job_args: list, segmenter, tokenizer) -> None:
             print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
     print('\ngrowth (dupe %d, seq 128, %s):\n' % (args.growth_dupe, args.segmenter))
     print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
-                'vs floor', 'vs floor with tokenizers', 'marginal chars/s/core', 'marginal vs floor',
+                'vs floor', 'vs reference floor', 'marginal chars/s/core', 'marginal vs floor',
                 'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
     print(_row(['---:', '---'] + ['---:'] * 12))
     for row in rows:
@@ -275,12 +287,13 @@ def main():
         if args.segmenter == 'ltp_legacy' and not model:
             model = legacy_model(args.data_dir, folder)
         segmenter = make_segmenter(args.segmenter, model=model)
+        segmenters = (segmenter, reference_segmenter(args.segmenter, segmenter))
         job_args = ['--segmenter', args.segmenter] + (['--segmenter_model', model] if model else [])
         if args.corpus:
             documents = read_documents(args.corpus, args.stage_chars)
-            floor = floors(documents, segmenter, tokenizer)
-            print('\nfloor (%s): %.0f chars/s on one core; with `tokenizers` alone for WordPiece: '
-                  '%.0f\n' % ((args.segmenter,) + floor))
+            floor = floors(documents, segmenters, tokenizer)
+            print('\nfloor (%s): %.0f chars/s on one core; reference floor (the segmenter as its '
+                  'library ships it, `tokenizers` alone for WordPiece): %.0f\n' % ((args.segmenter,) + floor))
             print(_row(['stage (%s, one core, no Beam)' % args.segmenter, 'chars/s']))
             print(_row(['---', '---:']))
             stage_lengths = sorted({int(length) for seq in args.seq_lengths for length in seq.split('+')})
@@ -289,9 +302,9 @@ def main():
                     for label, rate in stage_throughput(documents, segmenter, tokenizer, vocab, dupe, seq):
                         if dupe == args.dupe_factors[0] and seq == stage_lengths[0] or 'instances' in label:
                             print(_row([label, '%.0f' % rate]))
-            matrix(args, job_args, segmenter, tokenizer, documents, floor)
+            matrix(args, job_args, segmenters, tokenizer, documents, floor)
         if args.growth:
-            growth(args, job_args, segmenter, tokenizer)
+            growth(args, job_args, segmenters, tokenizer)
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ except ImportError:
         'wwm._jieba is not built (no C compiler when the package was installed?): segmentation '
         'runs in jieba alone, same words, slower')
 
-_PRELOADED = []  # tokenizers with jieba's dictionary loaded ahead of need (preload_dictionary)
+_PRELOADED = []  # (tokenizer, C table) loaded ahead of need (preload_dictionary)
 _STATES = 'BEMS'  # wwm/_jieba.c's order
 _HAN_FIRST, _HAN_LAST = 0x4E00, 0x9FD5  # the ideographs of jieba's regular expressions
 
@@ -31,9 +31,10 @@ def _loaded_tokenizer():
 
 
 def preload_dictionary() -> None:
-    """Load jieba's dictionary (about 0.5 s) now, for the next JiebaBackend of this process: a
-    standby worker does it while the runner prepares (beam_jobs/local_processes.py)."""
-    _PRELOADED.append(_loaded_tokenizer())
+    """Load jieba's dictionary (about 0.5 s) and its C table (0.2 s) now, for the next JiebaBackend
+    of this process: a standby worker does it while the runner prepares (beam_jobs/local_processes.py)."""
+    tokenizer = _loaded_tokenizer()
+    _PRELOADED.append((tokenizer, c_table(tokenizer) if _jieba else None))
 
 
 def c_table(tokenizer):
@@ -54,17 +55,23 @@ class JiebaBackend:
     # jieba has no length limit; pieces of this size only bound the memory of one call.
     max_chars = 10000
 
-    def __init__(self, hmm: bool = True, user_dict: Optional[bytes] = None):
+    def __init__(self, hmm: bool = True, user_dict: Optional[bytes] = None, in_c: bool = True):
         """``user_dict``: a dictionary file's bytes in jieba's own layout ("word [freq] [tag]");
-        a word without a frequency gets one high enough for jieba to cut it out whole."""
+        a word without a frequency gets one high enough for jieba to cut it out whole.
+        ``in_c=False``: jieba itself, the reference (benchmarks/throughput.py's reference floor)."""
         try:
-            self._tokenizer = _PRELOADED.pop()  # each taken once: a user dictionary changes it
+            # each taken once: a user dictionary changes it
+            self._tokenizer, self._table = _PRELOADED.pop()
         except IndexError:
-            self._tokenizer = _loaded_tokenizer()
+            self._tokenizer, self._table = _loaded_tokenizer(), None
         if user_dict:
             self._tokenizer.load_userdict(io.BytesIO(user_dict))
+            self._table = None
+        if not (in_c and _jieba):
+            self._table = None
+        elif self._table is None:
+            self._table = c_table(self._tokenizer)
         self._hmm = hmm
-        self._table = c_table(self._tokenizer) if _jieba else None
 
     def segment(self, texts: Sequence[str]) -> List[List[str]]:
         from jieba import finalseg
