@@ -64,6 +64,30 @@ def test_truncation_removes_from_the_longer_side():
     assert a.groups == [i + 10 for i in a.ids]   # ids and groups are cut together
 
 
+def _reference_truncation(len_a, len_b, max_num_tokens, rng):
+    """The reference script's loop: one draw per dropped token, from the longer side (B on a tie)."""
+    a, b = list(range(len_a)), list(range(100, 100 + len_b))
+    while len(a) + len(b) > max_num_tokens:
+        trunc = a if len(a) > len(b) else b
+        if rng.random() < 0.5:
+            del trunc[0]
+        else:
+            trunc.pop()
+    return a, b
+
+
+def test_truncation_is_the_reference_loop_draw_for_draw():
+    cases = random.Random(3)
+    for n in range(3000):
+        len_a, len_b = cases.randint(0, 300), cases.randint(0, 300)
+        limit = cases.randint(1, 260)
+        ours, theirs = random.Random(n), random.Random(n)
+        a, b = truncate_seq_pair(Tokens(list(range(len_a)), [0] * len_a),
+                                 Tokens(list(range(100, 100 + len_b)), [0] * len_b), limit, ours)
+        assert (a.ids, b.ids) == _reference_truncation(len_a, len_b, limit, theirs), (len_a, len_b, limit)
+        assert ours.random() == theirs.random()   # the same number of draws taken
+
+
 def test_masked_groups_are_whole_words_and_statistics_match_the_reference(documents, real_vocab):
     replacement_ids = [i for t, i in real_vocab.items() if t and not t.startswith('[')]
     chosen_tokens = tokens = masked = kept = replaced = 0

@@ -14,6 +14,7 @@ the time, kept 10% and replaced by random vocab tokens 10%. For ``mac`` the 80% 
 the same token count (``similar_words``: token ids -> candidate token ids), or [MASK] when there is
 none.
 """
+import itertools
 from collections import Counter
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -186,7 +187,7 @@ def mask_tokens(token_ids: Sequence[int], group_ids: Sequence[int], config: Mask
         words = choose_groups(group_ids, whole_word, budget, rng)
     (replacer.per_word if config.unit == 'word' else replacer.per_token)(words)
     replacer.stats['masked_words'] += len(words)
-    return MaskedTokens(replacer.output, sorted(p for word in words for p in word), replacer.stats)
+    return MaskedTokens(replacer.output, sorted(itertools.chain.from_iterable(words)), replacer.stats)
 
 
 def mask_instance(instance: UnmaskedInstance, config: MaskingConfig, rng, mask_id: int,
