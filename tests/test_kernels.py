@@ -265,3 +265,46 @@ def test_group_tokens_refuses_what_its_reference_refuses(offsets, piece_words, s
         kernels.py_group_tokens(offsets, piece_words, spans, 1)
     with pytest.raises(error):
         compiled.group_tokens(offsets, piece_words, spans, 1)
+
+
+def _bucket(rng):
+    """Documents of 1-12 sentences of 0-90 tokens (an empty sentence now and then); ids and groups
+    are distinct numbers so that any misplaced token shows."""
+    documents, token = [], 1000
+    for _ in range(rng.randint(1, 8)):
+        document = []
+        for _ in range(rng.randint(1, 12)):
+            length = 0 if rng.random() < 0.03 else rng.randint(1, 90)
+            document.append((list(range(token, token + length)), [t // 3 for t in range(token, token + length)]))
+            token += length
+        documents.append(document)
+    return documents
+
+
+@pytest.mark.parametrize('max_seq_length', [8, 128, 512])
+@needs_c
+def test_pair_instances_are_the_reference_draw_for_draw(max_seq_length):
+    from wwm.instances import UnmaskedInstance, py_create_pair_instances
+    cases = random.Random(max_seq_length)
+    for n in range(400):
+        documents = _bucket(cases)
+        index = cases.randrange(len(documents))
+        short = cases.choice([0.0, 0.1, 0.5, 1.0])
+        ours, theirs = random.Random(n), random.Random(n)
+        got = compiled.pair_instances(documents, index, max_seq_length, short, ours, 101, 102, NO_GROUP,
+                                      UnmaskedInstance)
+        want = py_create_pair_instances(documents, index, max_seq_length, short, theirs, 101, 102)
+        assert got == want
+        assert all(type(instance) is UnmaskedInstance for instance in got)
+        assert ours.random() == theirs.random()   # the same number of draws taken
+
+
+@needs_c
+def test_pair_instances_refuse_what_they_cannot_read():
+    from wwm.instances import UnmaskedInstance
+    with pytest.raises(TypeError, match='tuple of two lists'):
+        compiled.pair_instances([[([1, 2], [1])]], 0, 128, 0.1, random.Random(0), 1, 2, NO_GROUP,
+                                UnmaskedInstance)
+    with pytest.raises(IndexError):
+        compiled.pair_instances([[([1], [1])]], 3, 128, 0.1, random.Random(0), 1, 2, NO_GROUP,
+                                UnmaskedInstance)

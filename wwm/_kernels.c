@@ -806,6 +806,264 @@ done:
     return result;
 }
 
+
+/* Google's NSP instances of one document (wwm/instances.py's py_create_pair_instances, which is
+ * the reference): the same calls to rng.random and rng.randint in the same order, so the same
+ * instances. Tokens are the documents' own int objects, referenced, never converted. */
+
+typedef struct {
+    PyObject **ids, **groups; /* borrowed from the documents' lists */
+    Py_ssize_t size, capacity;
+} TokenRun;
+
+static int
+run_reserve(TokenRun *run, Py_ssize_t extra)
+{
+    if (run->size + extra <= run->capacity)
+        return 0;
+    Py_ssize_t capacity = run->capacity ? run->capacity : 256;
+    while (capacity < run->size + extra)
+        capacity *= 2;
+    PyObject **ids = PyMem_Realloc(run->ids, capacity * sizeof(PyObject *));
+    if (ids)
+        run->ids = ids;
+    PyObject **groups = ids ? PyMem_Realloc(run->groups, capacity * sizeof(PyObject *)) : NULL;
+    if (groups)
+        run->groups = groups;
+    if (!ids || !groups) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    run->capacity = capacity;
+    return 0;
+}
+
+/* A segment's (ids, groups) lists; -1 with an exception when it is not such a pair. */
+static Py_ssize_t
+segment_lists(PyObject *segment, PyObject **ids, PyObject **groups)
+{
+    if (!PyTuple_Check(segment) || PyTuple_GET_SIZE(segment) != 2 ||
+        !PyList_Check(*ids = PyTuple_GET_ITEM(segment, 0)) ||
+        !PyList_Check(*groups = PyTuple_GET_ITEM(segment, 1)) ||
+        PyList_GET_SIZE(*ids) != PyList_GET_SIZE(*groups)) {
+        PyErr_SetString(PyExc_TypeError, "a segment must be a tuple of two lists of one length");
+        return -1;
+    }
+    return PyList_GET_SIZE(*ids);
+}
+
+static int
+run_extend(TokenRun *run, PyObject *segment)
+{
+    PyObject *ids, *groups;
+    Py_ssize_t size = segment_lists(segment, &ids, &groups);
+    if (size < 0 || run_reserve(run, size) < 0)
+        return -1;
+    memcpy(run->ids + run->size, ((PyListObject *)ids)->ob_item, size * sizeof(PyObject *));
+    memcpy(run->groups + run->size, ((PyListObject *)groups)->ob_item, size * sizeof(PyObject *));
+    run->size += size;
+    return 0;
+}
+
+static void
+run_free(TokenRun *run)
+{
+    PyMem_Free(run->ids);
+    PyMem_Free(run->groups);
+}
+
+static int
+randint(PyObject *randint_fn, Py_ssize_t low, Py_ssize_t high, Py_ssize_t *value)
+{
+    PyObject *number = PyObject_CallFunction(randint_fn, "nn", low, high);
+    if (!number)
+        return -1;
+    *value = PyLong_AsSsize_t(number);
+    Py_DECREF(number);
+    return *value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* items[first:end] into list from position *at on. */
+static void
+put_run(PyObject *list, Py_ssize_t *at, PyObject **items, Py_ssize_t first, Py_ssize_t end)
+{
+    for (Py_ssize_t i = first; i < end; i++) {
+        Py_INCREF(items[i]);
+        PyList_SET_ITEM(list, (*at)++, items[i]);
+    }
+}
+
+static void
+put_one(PyObject *list, Py_ssize_t *at, PyObject *item)
+{
+    Py_INCREF(item);
+    PyList_SET_ITEM(list, (*at)++, item);
+}
+
+/* _pack: [CLS] A [SEP] B [SEP] with segment ids and groups, as an UnmaskedInstance. */
+static PyObject *
+pack_pair(PyObject *instance_type, const TokenRun *a, const Py_ssize_t cut_a[2], const TokenRun *b,
+          const Py_ssize_t cut_b[2], int label, PyObject *cls, PyObject *sep, PyObject *no_group)
+{
+    Py_ssize_t a_first = cut_a[0], a_end = a->size - cut_a[1];
+    Py_ssize_t b_first = cut_b[0], b_end = b->size - cut_b[1];
+    Py_ssize_t a_len = a_end - a_first, b_len = b_end - b_first, total = a_len + b_len + 3, at, i;
+    PyObject *ids = PyList_New(total), *segments = PyList_New(total), *groups = PyList_New(total);
+    PyObject *zero = PyLong_FromLong(0), *one = PyLong_FromLong(1), *result = NULL;
+    if (!ids || !segments || !groups || !zero || !one)
+        goto done;
+    at = 0;
+    put_one(ids, &at, cls);
+    put_run(ids, &at, a->ids, a_first, a_end);
+    put_one(ids, &at, sep);
+    put_run(ids, &at, b->ids, b_first, b_end);
+    put_one(ids, &at, sep);
+    at = 0;
+    put_one(groups, &at, no_group);
+    put_run(groups, &at, a->groups, a_first, a_end);
+    put_one(groups, &at, no_group);
+    put_run(groups, &at, b->groups, b_first, b_end);
+    put_one(groups, &at, no_group);
+    at = 0;
+    for (i = 0; i < a_len + 2; i++)
+        put_one(segments, &at, zero);
+    for (i = 0; i < b_len + 1; i++)
+        put_one(segments, &at, one);
+    result = PyObject_CallFunction(instance_type, "OOOi", ids, segments, groups, label);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(segments);
+    Py_XDECREF(groups);
+    Py_XDECREF(zero);
+    Py_XDECREF(one);
+    return result;
+}
+
+/* pair_instances(documents, document_index, max_seq_length, short_seq_prob, rng, cls_id, sep_id,
+ *                no_group, instance_type) -> [instance_type(ids, segments, groups, label)] */
+static PyObject *
+pair_instances(PyObject *self, PyObject *args)
+{
+    PyObject *documents, *rng, *cls, *sep, *no_group, *instance_type;
+    Py_ssize_t index, max_seq_length;
+    double short_seq_prob;
+    if (!PyArg_ParseTuple(args, "O!nndOOOOO", &PyList_Type, &documents, &index, &max_seq_length,
+                          &short_seq_prob, &rng, &cls, &sep, &no_group, &instance_type))
+        return NULL;
+    Py_ssize_t num_documents = PyList_GET_SIZE(documents);
+    if (index < 0 || index >= num_documents) {
+        PyErr_SetString(PyExc_IndexError, "document_index out of range");
+        return NULL;
+    }
+    PyObject *document = PyList_GET_ITEM(documents, index);
+    if (!PyList_Check(document)) {
+        PyErr_SetString(PyExc_TypeError, "a document must be a list of segments");
+        return NULL;
+    }
+    PyObject *random = PyObject_GetAttrString(rng, "random");
+    PyObject *randint_fn = random ? PyObject_GetAttrString(rng, "randint") : NULL;
+    PyObject *instances = randint_fn ? PyList_New(0) : NULL;
+    TokenRun a = {0}, b = {0};
+    Py_ssize_t max_num_tokens = max_seq_length - 3, target, chunk_first = 0, chunk_length = 0;
+    double value;
+    if (!instances)
+        goto fail;
+    /* target_length */
+    if (draw(random, &value) < 0)
+        goto fail;
+    target = max_num_tokens;
+    if (value < short_seq_prob && randint(randint_fn, 2, max_num_tokens, &target) < 0)
+        goto fail;
+    Py_ssize_t length = PyList_GET_SIZE(document), i = 0;
+    for (; i < length; i++) {
+        PyObject *ids, *groups;
+        Py_ssize_t size = segment_lists(PyList_GET_ITEM(document, i), &ids, &groups);
+        if (size < 0)
+            goto fail;
+        chunk_length += size;
+        if (i != length - 1 && chunk_length < target)
+            continue;
+        /* the chunk is document[chunk_first : i + 1] */
+        Py_ssize_t chunk = i + 1 - chunk_first, a_end = 1, j;
+        int random_next;
+        if (chunk >= 2 && randint(randint_fn, 1, chunk - 1, &a_end) < 0)
+            goto fail;
+        a.size = b.size = 0;
+        for (j = 0; j < a_end; j++)
+            if (run_extend(&a, PyList_GET_ITEM(document, chunk_first + j)) < 0)
+                goto fail;
+        random_next = chunk == 1;
+        if (!random_next) {
+            if (draw(random, &value) < 0)
+                goto fail;
+            random_next = value < 0.5;
+        }
+        if (random_next) {
+            Py_ssize_t target_b = target - a.size, pick = index, start, k;
+            for (k = 0; k < 10; k++) { /* _pick_random_document */
+                if (randint(randint_fn, 0, num_documents - 1, &pick) < 0)
+                    goto fail;
+                if (pick != index)
+                    break;
+            }
+            PyObject *other = PyList_GET_ITEM(documents, pick);
+            if (!PyList_Check(other)) {
+                PyErr_SetString(PyExc_TypeError, "a document must be a list of segments");
+                goto fail;
+            }
+            if (randint(randint_fn, 0, PyList_GET_SIZE(other) - 1, &start) < 0)
+                goto fail;
+            for (j = start; j < PyList_GET_SIZE(other); j++) {
+                if (run_extend(&b, PyList_GET_ITEM(other, j)) < 0)
+                    goto fail;
+                if (b.size >= target_b)
+                    break;
+            }
+            i -= chunk - a_end; /* the unused sentences of this chunk go back */
+        } else {
+            for (j = a_end; j < chunk; j++)
+                if (run_extend(&b, PyList_GET_ITEM(document, chunk_first + j)) < 0)
+                    goto fail;
+        }
+        /* truncate_seq_pair: from the longer side (B on a tie), front or back at random */
+        Py_ssize_t cut_a[2] = {0, 0}, cut_b[2] = {0, 0}, kept_a = a.size, kept_b = b.size;
+        while (kept_a + kept_b > max_num_tokens) {
+            if (draw(random, &value) < 0)
+                goto fail;
+            if (kept_a > kept_b) {
+                cut_a[value < 0.5 ? 0 : 1]++;
+                kept_a--;
+            } else {
+                cut_b[value < 0.5 ? 0 : 1]++;
+                kept_b--;
+            }
+        }
+        if (kept_a && kept_b) {
+            PyObject *instance = pack_pair(instance_type, &a, cut_a, &b, cut_b, random_next, cls, sep,
+                                           no_group);
+            if (!instance || PyList_Append(instances, instance) < 0) {
+                Py_XDECREF(instance);
+                goto fail;
+            }
+            Py_DECREF(instance);
+        }
+        chunk_first = i + 1;
+        chunk_length = 0;
+    }
+    run_free(&a);
+    run_free(&b);
+    Py_DECREF(random);
+    Py_DECREF(randint_fn);
+    return instances;
+fail:
+    run_free(&a);
+    run_free(&b);
+    Py_XDECREF(random);
+    Py_XDECREF(randint_fn);
+    Py_XDECREF(instances);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"candidate_groups", candidate_groups, METH_VARARGS,
      "candidate_groups(group_ids, whole_word, no_group): positions of each maskable group"},
@@ -819,6 +1077,9 @@ static PyMethodDef methods[] = {
      "unpack_lists(data, count): (label, lists) of pack_lists' bytes"},
     {"group_tokens", group_tokens, METH_VARARGS,
      "group_tokens(offsets, piece_words, spans, length, first_group=0): (group numbers, unaligned)"},
+    {"pair_instances", pair_instances, METH_VARARGS,
+     "pair_instances(documents, index, max_seq_length, short_seq_prob, rng, cls, sep, no_group, "
+     "instance_type): NSP instances of one document"},
     {"encode_example", encode_example, METH_O,
      "encode_example(entries): (name, kind, values, padding, padding_count) per feature -> Example bytes"},
     {NULL, NULL, 0, NULL},

@@ -9,6 +9,8 @@ SOP chunks the same way but never leaves the document (see ``create_order_instan
 """
 from typing import List, NamedTuple, Sequence, Tuple
 
+from wwm import kernels
+
 Segment = Tuple[List[int], List[int]]
 NO_GROUP = -1
 
@@ -108,7 +110,24 @@ def _pack(tokens_a: Tokens, tokens_b: Tokens, label: int, cls_id, sep_id) -> Unm
 def create_pair_instances(documents: Sequence[Sequence[Segment]], document_index: int,
                           max_seq_length: int, short_seq_prob: float, rng,
                           cls_id: int, sep_id: int) -> List[UnmaskedInstance]:
-    """All NSP instances of ``documents[document_index]``; other documents supply random B's."""
+    """All NSP instances of ``documents[document_index]``; other documents supply random B's.
+
+    In C (wwm/_kernels.c's pair_instances) where it was built, for lists of segments that are
+    (ids list, groups list) tuples: the same draws from ``rng`` in the same order as
+    py_create_pair_instances, the reference, so the same instances (tests/test_kernels.py).
+    """
+    if kernels.compiled is None:
+        return py_create_pair_instances(documents, document_index, max_seq_length, short_seq_prob, rng,
+                                        cls_id, sep_id)
+    return kernels.compiled.pair_instances(
+        documents if type(documents) is list else list(documents), document_index, max_seq_length,
+        short_seq_prob, rng, cls_id, sep_id, NO_GROUP, UnmaskedInstance)
+
+
+def py_create_pair_instances(documents: Sequence[Sequence[Segment]], document_index: int,
+                             max_seq_length: int, short_seq_prob: float, rng,
+                             cls_id: int, sep_id: int) -> List[UnmaskedInstance]:
+    """create_pair_instances in Python, the reference algorithm of Google's script."""
     document = documents[document_index]
     max_num_tokens = max_seq_length - 3
     target_seq_length = target_length(max_num_tokens, short_seq_prob, rng)
