@@ -1,5 +1,6 @@
 """The per-token loops of masking, shuffle packing, TFRecord encoding and grouping tokens into
-words: in C where it was built, in Python otherwise.
+words: in C where it was built, in Python otherwise. (NSP instances are made in the same extension:
+wwm/instances.py's create_pair_instances, whose reference is py_create_pair_instances there.)
 
 ``setup.py`` builds ``wwm/_kernels.c`` where a C compiler and the Python headers are present (pip
 install, including ``-e``, and Dataflow or Flink workers installing the staged package). At
