@@ -120,3 +120,35 @@ def test_bad_tables_are_refused_with_a_reason():
         table({'中': 'many'}, 1, ok['start'], ok['trans'], ok['emit'])
     with pytest.raises(ValueError, match='total must be positive'):
         table({'中': 1}, 0, ok['start'], ok['trans'], ok['emit'])
+
+
+def _random_lexicon(rng: random.Random) -> list:
+    """Words that share prefixes and overlap: pieces of a small alphabet, some one character long."""
+    alphabet = '北京天安门广场大学生命起源ab1😀'
+    return list({''.join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(60)})
+
+
+@needs_c
+def test_protected_words_are_found_as_the_python_reference_finds_them():
+    from wwm.segmenters.protected_words import ProtectedWords
+    rng = random.Random(11)
+    for _ in range(300):
+        protected = ProtectedWords(_random_lexicon(rng))
+        assert protected._trie is not None
+        for _ in range(10):
+            text = ''.join(rng.choice('北京天安门广场大学生命起源ab1😀，。 ') for _ in range(rng.randint(0, 80)))
+            assert protected.matches(text) == protected.py_matches(text), text
+
+
+@needs_c
+def test_protected_words_are_enforced_as_the_python_reference_enforces_them(backend):
+    from wwm.segmenters.protected_words import ProtectedWords
+    rng = random.Random(12)
+    for _ in range(300):
+        protected = ProtectedWords(_random_lexicon(rng))
+        texts = [''.join(rng.choice('北京天安门广场大学生命起源ab1😀，。  \t\u3000\u200b')
+                         for _ in range(rng.randint(1, 80))) for _ in range(10)]
+        for text, words in zip(texts, backend.segment(texts)):
+            assert protected.enforce(text, words) == protected.py_enforce(text, words), text
+    # words that do not concatenate to the text are left to the reference
+    assert ProtectedWords(['北京']).enforce('我在 北京', ['我', '在', '北', '京']) == ['我', '在', ' ', '北京']

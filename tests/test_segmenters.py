@@ -187,3 +187,10 @@ def test_remote_model_is_copied_to_the_worker_and_removed_after(request, backend
     assert remote.segment(sentences) == make_segmenter(backend, model=local_model).segment(sentences)
     remote.close()
     assert not os.path.exists(staged)
+
+
+def test_a_protected_word_at_the_end_of_the_text_ends_there():
+    # '1' ends the text; the longer '1门' must not make the match run past it
+    protected = ProtectedWords(['1', '1门'])
+    assert protected.matches('北京1') == [(2, 3)] and protected.py_matches('北京1') == [(2, 3)]
+    assert protected.enforce('北京1', ['北京', '1']) == ['北京', '1']

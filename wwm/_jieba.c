@@ -531,9 +531,187 @@ done:
     return result;
 }
 
+
+/* words(words) -> a trie of the words alone, for longest() (protected words of a user dictionary) */
+static PyObject *
+make_words(PyObject *self, PyObject *words)
+{
+    PyObject *fast = PySequence_Fast(words, "words must be a sequence of str");
+    if (!fast)
+        return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    Table *table = PyMem_Calloc(1, sizeof(Table));
+    if (!table)
+        goto nomemory;
+    table->capacity = count + 1;
+    uint64_t slots = 16;
+    while (slots * 7 < (uint64_t)table->capacity * 10)
+        slots <<= 1;
+    table->mask = slots - 1;
+    table->keys = PyMem_Calloc(slots, sizeof(uint64_t));
+    table->children = PyMem_Malloc(slots * sizeof(int32_t));
+    table->freq = PyMem_Malloc(table->capacity * sizeof(int64_t));
+    table->in_dict = PyMem_Malloc(table->capacity);
+    if (!table->keys || !table->children || !table->freq || !table->in_dict)
+        goto nomemory;
+    table->nodes = 1;
+    table->freq[0] = 0;
+    table->in_dict[0] = 0;
+    for (Py_ssize_t n = 0; n < count; n++) {
+        PyObject *word = PySequence_Fast_GET_ITEM(fast, n);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "words must be str");
+            goto fail;
+        }
+        Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        int32_t node = 0;
+        if (!length)
+            continue;
+        for (Py_ssize_t i = 0; i < length; i++)
+            if ((node = add_child(table, node, PyUnicode_READ(kind, data, i))) < 0)
+                goto nomemory;
+        table->freq[node] = 1;
+        table->in_dict[node] = 1;
+    }
+    Py_DECREF(fast);
+    PyObject *capsule = PyCapsule_New(table, CAPSULE_NAME, free_capsule);
+    if (!capsule)
+        free_table(table);
+    return capsule;
+nomemory:
+    PyErr_NoMemory();
+fail:
+    Py_DECREF(fast);
+    free_table(table);
+    return NULL;
+}
+
+/* longest(trie, text) -> [(start, end)]: from the left, the longest word at each position, the
+ * next search after its end: protected_words.py's py_matches, the reference. */
+static PyObject *
+longest(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *text;
+    if (!PyArg_ParseTuple(args, "OU", &capsule, &text))
+        return NULL;
+    const Table *table = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    if (!table)
+        return NULL;
+    PyObject *found = PyList_New(0);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), position = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    while (found && position < length) {
+        Py_ssize_t end = -1, i;
+        int32_t node = 0;
+        for (i = position; i < length; i++) {
+            if ((node = child(table, node, PyUnicode_READ(kind, data, i))) < 0)
+                break;
+            if (table->in_dict[node])
+                end = i + 1;
+        }
+        if (end < 0) {
+            position++;
+            continue;
+        }
+        PyObject *span = Py_BuildValue("(nn)", position, end);
+        if (!span || PyList_Append(found, span) < 0)
+            Py_CLEAR(found);
+        Py_XDECREF(span);
+        position = end;
+    }
+    return found;
+}
+
+
+/* protect(trie, text, words) -> words re-cut so that each of longest()'s matches is one word, or
+ * None where the words do not concatenate to the text (protected_words.py decides those). The
+ * boundaries are the words' edges without surrounding whitespace (word_spans'), the text's ends
+ * and each match's own two; a match removes those inside it. */
+static PyObject *
+protect(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *text, *words, *found = NULL, *result = NULL;
+    if (!PyArg_ParseTuple(args, "OUO!", &capsule, &text, &PyList_Type, &words))
+        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), count = PyList_GET_SIZE(words), n, at = 0;
+    uint8_t *edge = PyMem_Calloc(length + 1, 1);
+    if (!edge)
+        return PyErr_NoMemory();
+    for (n = 0; n < count; n++) {
+        PyObject *word = PyList_GET_ITEM(words, n);
+        Py_ssize_t size;
+        if (!PyUnicode_Check(word) || at + (size = PyUnicode_GET_LENGTH(word)) > length ||
+            PyUnicode_Tailmatch(text, word, at, at + size, -1) != 1) {
+            if (PyErr_Occurred())
+                goto done;
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+        /* a word's edges without its surrounding whitespace, as word_spans gives them */
+        Py_ssize_t first = at, end = at + size;
+        while (first < end && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, first)))
+            first++;
+        while (end > first && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, end - 1)))
+            end--;
+        if (first < end)
+            edge[first] = edge[end] = 1;
+        at += size;
+    }
+    if (at != length) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    PyObject *spans = PyTuple_Pack(2, capsule, text);
+    found = spans ? longest(self, spans) : NULL;
+    Py_XDECREF(spans);
+    if (!found)
+        goto done;
+    if (!PyList_GET_SIZE(found)) {
+        result = PyList_GetSlice(words, 0, count);
+        goto done;
+    }
+    edge[0] = edge[length] = 1;
+    for (n = 0; n < PyList_GET_SIZE(found); n++) {
+        PyObject *span = PyList_GET_ITEM(found, n);
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        memset(edge + start + 1, 0, end - start - 1);
+        edge[start] = edge[end] = 1;
+    }
+    if (!(result = PyList_New(0)))
+        goto done;
+    Py_ssize_t first = 0;
+    for (Py_ssize_t i = 1; i <= length; i++) {
+        if (!edge[i])
+            continue;
+        PyObject *word = PyUnicode_Substring(text, first, i);
+        if (!word || PyList_Append(result, word) < 0) {
+            Py_XDECREF(word);
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_DECREF(word);
+        first = i;
+    }
+done:
+    PyMem_Free(edge);
+    Py_XDECREF(found);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"table", make_table, METH_VARARGS,
      "table(FREQ, total, start, trans, emit): jieba's dictionary and finalseg's HMM, for cut()"},
+    {"words", make_words, METH_O, "words(words): a trie of the words alone, for longest()"},
+    {"longest", longest, METH_VARARGS,
+     "longest(trie, text): (start, end) of the leftmost longest words, without overlap"},
+    {"protect", protect, METH_VARARGS,
+     "protect(trie, text, words): words re-cut so that protected words are whole, or None"},
     {"cut", cut_texts, METH_VARARGS,
      "cut(table, texts, hmm): jieba's Tokenizer.lcut(text, HMM=hmm) of each text"},
     {NULL, NULL, 0, NULL},

@@ -12,6 +12,11 @@ from apache_beam.io.filesystems import FileSystems
 
 from wwm.wordpiece import word_spans
 
+try:
+    from wwm import _jieba  # its trie also finds the protected words (see ProtectedWords.matches)
+except ImportError:
+    _jieba = None
+
 
 def read_user_dict(path: str) -> bytes:
     """A dictionary file's bytes, from a local path or any Beam filesystem."""
@@ -36,14 +41,24 @@ class ProtectedWords:
         for word in self._words:
             lengths.setdefault(word[0], set()).add(len(word))
         self._lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
+        self._trie = _jieba.words(sorted(self._words)) if _jieba else None
 
     def matches(self, text: str) -> List[Tuple[int, int]]:
-        """Non-overlapping (start, end) of protected words, leftmost first, longest at each start."""
+        """Non-overlapping (start, end) of protected words, leftmost first, longest at each start:
+        a walk of wwm/_jieba.c's trie where it was built, else py_matches (the reference)."""
+        if self._trie is not None:
+            return _jieba.longest(self._trie, text)
+        return self.py_matches(text)
+
+    def py_matches(self, text: str) -> List[Tuple[int, int]]:
+        """matches() in Python: at each position the lengths of the words starting with its character."""
         found = []
         position = 0
         while position < len(text):
+            # a length that runs past the text is skipped (its clipped slice is a shorter word)
             end = next((position + length for length in self._lengths.get(text[position], ())
-                        if text[position:position + length] in self._words), None)
+                        if position + length <= len(text)
+                        and text[position:position + length] in self._words), None)
             if end is None:
                 position += 1
             else:
@@ -53,7 +68,17 @@ class ProtectedWords:
 
     def enforce(self, text: str, words: Sequence[str]) -> List[str]:
         """``words`` re-cut so that every protected occurrence is one word. Unchanged when the
-        text holds none; otherwise the words are slices of ``text`` between the boundaries."""
+        text holds none; otherwise the words are slices of ``text`` between the boundaries.
+        In wwm/_jieba.c where it was built and the words concatenate to the text (jieba's always
+        do), else py_enforce (the reference)."""
+        if self._trie is not None and type(words) is list:
+            protected = _jieba.protect(self._trie, text, words)
+            if protected is not None:
+                return protected
+        return self.py_enforce(text, words)
+
+    def py_enforce(self, text: str, words: Sequence[str]) -> List[str]:
+        """enforce() in Python, for any words (spans found left to right, see word_spans)."""
         found = self.matches(text)
         if not found:
             return list(words)
