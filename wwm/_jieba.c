@@ -7,7 +7,8 @@
  * user dictionary loaded before counts) in a trie, and finalseg's HMM tables. The arithmetic is
  * the same double arithmetic in the same order, and ties are broken as Python's max() of tuples
  * breaks them (the larger end, the later state letter), so the words are jieba's own.
- * tests/test_jieba_kernel.py compares both on the real corpora and on random text.
+ * tests/test_jieba_kernel.py compares both on the real corpora and on random text. The same trie
+ * code also holds a user dictionary's protected words (words, longest, protect: protected_words.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
