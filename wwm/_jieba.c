@@ -171,6 +171,57 @@ read_doubles(PyObject *owner, double **outs, int parts, Py_ssize_t count, const 
     return 0;
 }
 
+/* An empty trie with room for about ``nodes`` nodes (it grows); NULL with MemoryError. The HMM
+ * tables are left NULL: only table() fills them. */
+static Table *
+new_trie(Py_ssize_t nodes)
+{
+    Table *table = PyMem_Calloc(1, sizeof(Table));
+    if (!table)
+        return (Table *)PyErr_NoMemory();
+    table->capacity = nodes + 1;
+    uint64_t slots = 16;
+    while (slots * 7 < (uint64_t)table->capacity * 10)
+        slots <<= 1;
+    table->mask = slots - 1;
+    table->keys = PyMem_Calloc(slots, sizeof(uint64_t));
+    table->children = PyMem_Malloc(slots * sizeof(int32_t));
+    table->freq = PyMem_Malloc(table->capacity * sizeof(int64_t));
+    table->in_dict = PyMem_Malloc(table->capacity);
+    if (!table->keys || !table->children || !table->freq || !table->in_dict) {
+        free_table(table);
+        return (Table *)PyErr_NoMemory();
+    }
+    table->nodes = 1;
+    table->freq[0] = 0; /* the root: the empty string is never asked */
+    table->in_dict[0] = 0;
+    return table;
+}
+
+/* Puts word in the trie with this count; 0 for an empty word (left out), -1 with an exception. */
+static int
+add_word(Table *table, PyObject *word, long long count, const char *what)
+{
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "%s must be str", what);
+        return -1;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    int32_t node = 0;
+    if (!length)
+        return 0;
+    for (Py_ssize_t i = 0; i < length; i++)
+        if ((node = add_child(table, node, PyUnicode_READ(kind, data, i))) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    table->freq[node] = count;
+    table->in_dict[node] = 1;
+    return 0;
+}
+
 /* table(FREQ, total, start[4], trans[16], emit[4 * HAN_COUNT]): doubles in B, E, M, S order. */
 static PyObject *
 make_table(PyObject *self, PyObject *args)
@@ -184,41 +235,14 @@ make_table(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "total must be positive");
         return NULL;
     }
-    Table *table = PyMem_Calloc(1, sizeof(Table));
-    if (!table)
-        return PyErr_NoMemory();
     /* jieba puts every prefix of a word in FREQ too, so the trie has about one node a key */
-    table->capacity = PyDict_GET_SIZE(freq) + 1;
-    uint64_t slots = 16;
-    while (slots * 7 < (uint64_t)table->capacity * 10)
-        slots <<= 1;
-    table->mask = slots - 1;
-    table->keys = PyMem_Calloc(slots, sizeof(uint64_t));
-    table->children = PyMem_Malloc(slots * sizeof(int32_t));
-    table->freq = PyMem_Malloc(table->capacity * sizeof(int64_t));
-    table->in_dict = PyMem_Malloc(table->capacity);
+    Table *table = new_trie(PyDict_GET_SIZE(freq));
+    if (!table)
+        return NULL;
     for (int s = 0; s < 4; s++)
         if (!(table->emit[s] = PyMem_Malloc(HAN_COUNT * sizeof(double))))
             goto nomemory;
-    if (!table->keys || !table->children || !table->freq || !table->in_dict)
-        goto nomemory;
-    table->nodes = 1;
-    table->freq[0] = 0; /* the root: FREQ.get('') is never asked */
-    table->in_dict[0] = 0;
     while (PyDict_Next(freq, &position, &key, &value)) {
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "FREQ's keys must be str");
-            goto fail;
-        }
-        Py_ssize_t length = PyUnicode_GET_LENGTH(key);
-        int kind = PyUnicode_KIND(key);
-        const void *data = PyUnicode_DATA(key);
-        int32_t node = 0;
-        if (!length)
-            continue;
-        for (Py_ssize_t i = 0; i < length; i++)
-            if ((node = add_child(table, node, PyUnicode_READ(kind, data, i))) < 0)
-                goto nomemory;
         long long count = PyLong_AsLongLong(value);
         if (count == -1 && PyErr_Occurred())
             goto fail;
@@ -226,8 +250,8 @@ make_table(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "FREQ's counts must not be negative");
             goto fail;
         }
-        table->freq[node] = count;
-        table->in_dict[node] = 1;
+        if (add_word(table, key, count, "FREQ's keys") < 0)
+            goto fail;
     }
     if (!(table->logp = PyMem_Malloc(table->nodes * sizeof(double))))
         goto nomemory;
@@ -537,69 +561,26 @@ done:
 static PyObject *
 make_words(PyObject *self, PyObject *words)
 {
-    PyObject *fast = PySequence_Fast(words, "words must be a sequence of str");
+    PyObject *fast = PySequence_Fast(words, "words must be a sequence of str"), *capsule = NULL;
     if (!fast)
         return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
-    Table *table = PyMem_Calloc(1, sizeof(Table));
-    if (!table)
-        goto nomemory;
-    table->capacity = count + 1;
-    uint64_t slots = 16;
-    while (slots * 7 < (uint64_t)table->capacity * 10)
-        slots <<= 1;
-    table->mask = slots - 1;
-    table->keys = PyMem_Calloc(slots, sizeof(uint64_t));
-    table->children = PyMem_Malloc(slots * sizeof(int32_t));
-    table->freq = PyMem_Malloc(table->capacity * sizeof(int64_t));
-    table->in_dict = PyMem_Malloc(table->capacity);
-    if (!table->keys || !table->children || !table->freq || !table->in_dict)
-        goto nomemory;
-    table->nodes = 1;
-    table->freq[0] = 0;
-    table->in_dict[0] = 0;
-    for (Py_ssize_t n = 0; n < count; n++) {
-        PyObject *word = PySequence_Fast_GET_ITEM(fast, n);
-        if (!PyUnicode_Check(word)) {
-            PyErr_SetString(PyExc_TypeError, "words must be str");
-            goto fail;
+    Table *table = new_trie(PySequence_Fast_GET_SIZE(fast));
+    for (Py_ssize_t n = 0; table && n < PySequence_Fast_GET_SIZE(fast); n++)
+        if (add_word(table, PySequence_Fast_GET_ITEM(fast, n), 1, "words") < 0) {
+            free_table(table);
+            table = NULL;
         }
-        Py_ssize_t length = PyUnicode_GET_LENGTH(word);
-        int kind = PyUnicode_KIND(word);
-        const void *data = PyUnicode_DATA(word);
-        int32_t node = 0;
-        if (!length)
-            continue;
-        for (Py_ssize_t i = 0; i < length; i++)
-            if ((node = add_child(table, node, PyUnicode_READ(kind, data, i))) < 0)
-                goto nomemory;
-        table->freq[node] = 1;
-        table->in_dict[node] = 1;
-    }
     Py_DECREF(fast);
-    PyObject *capsule = PyCapsule_New(table, CAPSULE_NAME, free_capsule);
-    if (!capsule)
+    if (table && !(capsule = PyCapsule_New(table, CAPSULE_NAME, free_capsule)))
         free_table(table);
     return capsule;
-nomemory:
-    PyErr_NoMemory();
-fail:
-    Py_DECREF(fast);
-    free_table(table);
-    return NULL;
 }
 
-/* longest(trie, text) -> [(start, end)]: from the left, the longest word at each position, the
- * next search after its end: protected_words.py's py_matches, the reference. */
+/* From the left, the longest word at each position, the next search after its end, as a list of
+ * (start, end): protected_words.py's py_matches, the reference. */
 static PyObject *
-longest(PyObject *self, PyObject *args)
+longest_matches(const Table *table, PyObject *text)
 {
-    PyObject *capsule, *text;
-    if (!PyArg_ParseTuple(args, "OU", &capsule, &text))
-        return NULL;
-    const Table *table = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
-    if (!table)
-        return NULL;
     PyObject *found = PyList_New(0);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), position = 0;
     int kind = PyUnicode_KIND(text);
@@ -626,6 +607,16 @@ longest(PyObject *self, PyObject *args)
     return found;
 }
 
+/* longest(trie, text) -> [(start, end)] of longest_matches */
+static PyObject *
+longest(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *text;
+    if (!PyArg_ParseTuple(args, "OU", &capsule, &text))
+        return NULL;
+    const Table *table = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    return table ? longest_matches(table, text) : NULL;
+}
 
 /* protect(trie, text, words) -> words re-cut so that each of longest()'s matches is one word, or
  * None where the words do not concatenate to the text (protected_words.py decides those). The
@@ -667,10 +658,8 @@ protect(PyObject *self, PyObject *args)
         Py_INCREF(result);
         goto done;
     }
-    PyObject *spans = PyTuple_Pack(2, capsule, text);
-    found = spans ? longest(self, spans) : NULL;
-    Py_XDECREF(spans);
-    if (!found)
+    const Table *table = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    if (!table || !(found = longest_matches(table, text)))
         goto done;
     if (!PyList_GET_SIZE(found)) {
         result = PyList_GetSlice(words, 0, count);

@@ -883,21 +883,30 @@ randint(PyObject *randint_fn, Py_ssize_t low, Py_ssize_t high, Py_ssize_t *value
     return *value == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-/* items[first:end] into list from position *at on. */
 static void
-put_run(PyObject *list, Py_ssize_t *at, PyObject **items, Py_ssize_t first, Py_ssize_t end)
-{
-    for (Py_ssize_t i = first; i < end; i++) {
-        Py_INCREF(items[i]);
-        PyList_SET_ITEM(list, (*at)++, items[i]);
-    }
-}
-
-static void
-put_one(PyObject *list, Py_ssize_t *at, PyObject *item)
+set_item(PyObject *list, Py_ssize_t *at, PyObject *item)
 {
     Py_INCREF(item);
     PyList_SET_ITEM(list, (*at)++, item);
+}
+
+/* [head] items_a[a_first:a_end] [separator] items_b[b_first:b_end] [separator], a new list. */
+static PyObject *
+framed_pair(PyObject *head, PyObject *separator, PyObject **items_a, Py_ssize_t a_first,
+            Py_ssize_t a_end, PyObject **items_b, Py_ssize_t b_first, Py_ssize_t b_end)
+{
+    PyObject *list = PyList_New(a_end - a_first + b_end - b_first + 3);
+    Py_ssize_t at = 0, i;
+    if (!list)
+        return NULL;
+    set_item(list, &at, head);
+    for (i = a_first; i < a_end; i++)
+        set_item(list, &at, items_a[i]);
+    set_item(list, &at, separator);
+    for (i = b_first; i < b_end; i++)
+        set_item(list, &at, items_b[i]);
+    set_item(list, &at, separator);
+    return list;
 }
 
 /* _pack: [CLS] A [SEP] B [SEP] with segment ids and groups, as an UnmaskedInstance. */
@@ -906,29 +915,17 @@ pack_pair(PyObject *instance_type, const TokenRun *a, const Py_ssize_t cut_a[2],
           const Py_ssize_t cut_b[2], int label, PyObject *cls, PyObject *sep, PyObject *no_group)
 {
     Py_ssize_t a_first = cut_a[0], a_end = a->size - cut_a[1];
-    Py_ssize_t b_first = cut_b[0], b_end = b->size - cut_b[1];
-    Py_ssize_t a_len = a_end - a_first, b_len = b_end - b_first, total = a_len + b_len + 3, at, i;
-    PyObject *ids = PyList_New(total), *segments = PyList_New(total), *groups = PyList_New(total);
-    PyObject *zero = PyLong_FromLong(0), *one = PyLong_FromLong(1), *result = NULL;
+    Py_ssize_t b_first = cut_b[0], b_end = b->size - cut_b[1], i;
+    PyObject *ids = framed_pair(cls, sep, a->ids, a_first, a_end, b->ids, b_first, b_end);
+    PyObject *groups = framed_pair(no_group, no_group, a->groups, a_first, a_end, b->groups, b_first,
+                                   b_end);
+    PyObject *segments = PyList_New(a_end - a_first + b_end - b_first + 3), *result = NULL;
+    PyObject *zero = PyLong_FromLong(0), *one = PyLong_FromLong(1);
     if (!ids || !segments || !groups || !zero || !one)
         goto done;
-    at = 0;
-    put_one(ids, &at, cls);
-    put_run(ids, &at, a->ids, a_first, a_end);
-    put_one(ids, &at, sep);
-    put_run(ids, &at, b->ids, b_first, b_end);
-    put_one(ids, &at, sep);
-    at = 0;
-    put_one(groups, &at, no_group);
-    put_run(groups, &at, a->groups, a_first, a_end);
-    put_one(groups, &at, no_group);
-    put_run(groups, &at, b->groups, b_first, b_end);
-    put_one(groups, &at, no_group);
-    at = 0;
-    for (i = 0; i < a_len + 2; i++)
-        put_one(segments, &at, zero);
-    for (i = 0; i < b_len + 1; i++)
-        put_one(segments, &at, one);
+    Py_ssize_t at = 0;
+    for (i = 0; i < PyList_GET_SIZE(segments); i++)
+        set_item(segments, &at, i < a_end - a_first + 2 ? zero : one);
     result = PyObject_CallFunction(instance_type, "OOOi", ids, segments, groups, label);
 done:
     Py_XDECREF(ids);

@@ -72,9 +72,10 @@ class JiebaBackend:
         elif self._table is None:
             self._table = c_table(self._tokenizer)
         self._hmm = hmm
+        from jieba import finalseg  # loaded with the tokenizer; add_force_split sends us to jieba
+        self._finalseg = finalseg
 
     def segment(self, texts: Sequence[str]) -> List[List[str]]:
-        from jieba import finalseg
-        if self._table is not None and not finalseg.Force_Split_Words:
+        if self._table is not None and not self._finalseg.Force_Split_Words:
             return _jieba.cut(self._table, texts, self._hmm)
         return [self._tokenizer.lcut(text, HMM=self._hmm) for text in texts]
