@@ -19,12 +19,11 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
 from schemas.records import ShardInfo
-from wwm.balanced_shards import (ShardLayout, bucket_of, own_records, record_hash, record_payload,
-                                 shard_record)
-from wwm.external_sort import read_run, sorted_records, write_run
+from wwm.balanced_shards import ShardLayout, bucket_of, own_records, record_hash, shard_record
+from wwm.external_sort import sorted_records, write_run
 from wwm.hashing import stable_hash64
-from wwm.packed_instances import pack_instance, unpack_instance
-from wwm.shard_writers import DigestingSink, open_writer
+from wwm.packed_instances import pack_instance
+from wwm.shard_writers import DigestingSink, ShardFiles
 
 INCOMPLETE_DIR = '.incomplete'
 
@@ -157,7 +156,7 @@ class _SortPiece(beam.DoFn):
         yield shard, (piece, path)
 
 
-class _ShardFiles(beam.DoFn):
+class _ShardFilesDoFn(beam.DoFn):
     """Base of the shard-writing DoFns: one file per output spec for a shard index."""
 
     def __init__(self, temp_dir: str, num_shards: int, specs):
@@ -165,38 +164,37 @@ class _ShardFiles(beam.DoFn):
         self._num_shards = num_shards
         self._specs = specs
 
-    def _write(self, index: int, instances):
-        """Every instance to one file per spec, in one pass; (output format, ShardInfo) per file."""
+    def _write(self, index: int, runs):
+        """Every run (its bytes) to one file per spec, in one pass; (output format, ShardInfo) per file."""
         names = [shard_name(index, self._num_shards, spec.extension) for spec in self._specs]
         handles = [FileSystems.create(FileSystems.join(self._temp_dir, name),
                                       compression_type=CompressionTypes.UNCOMPRESSED) for name in names]
         sinks = [DigestingSink(handle) for handle in handles]
-        writers = [open_writer(spec, sink) for spec, sink in zip(self._specs, sinks)]
-        count = 0
-        for instance in instances:
-            for writer in writers:
-                writer.write(instance)
-            count += 1
-        for writer, handle in zip(writers, handles):
-            writer.close()
+        files = ShardFiles(self._specs, sinks)
+        count = sum(files.write_run(data) for data in runs)
+        files.close()
+        for handle in handles:
             handle.close()
         for spec, name, sink in zip(self._specs, names, sinks):
             yield spec.output_format, ShardInfo(name, count, sink.num_bytes, sink.hexdigest())
 
 
-class _WriteShard(_ShardFiles):
+class _WriteShard(_ShardFilesDoFn):
     """(shard index, its sorted pieces' run files) -> the shard's files: the runs read in piece
-    order are the shard's records in global order."""
+    order are the shard's records in global order. A run is read whole: it holds one piece of the
+    shard (about PIECE_BYTES), so the formats can take its records in one call."""
 
     def process(self, shard_runs):
         index, runs = shard_runs
-        records = itertools.chain.from_iterable(
-            read_run(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
-            for _, path in sorted(runs))
-        yield from self._write(index, (unpack_instance(record_payload(record)) for record in records))
+        yield from self._write(index, (_read_whole(path) for _, path in sorted(runs)))
 
 
-class _WriteEmptyShards(_ShardFiles):
+def _read_whole(path: str) -> bytes:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read()
+
+
+class _WriteEmptyShards(_ShardFilesDoFn):
     """Empty files for the shards that received no record (fewer records than shards), so that
     there are always ``num_shards`` files per spec."""
 

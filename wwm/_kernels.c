@@ -464,6 +464,24 @@ put_list(Buffer *packed, int kind, PyObject *values, PyObject *padding, Py_ssize
     return 0;
 }
 
+/* One map entry of Features: {1: name, 2: Feature{kind: {1: packed}}}, for a feature whose packed
+ * list is in packed. */
+static int
+put_feature(Buffer *body, const char *name, Py_ssize_t name_size, int kind, const Buffer *packed)
+{
+    Py_ssize_t list_size = 1 + varint_size(packed->size) + packed->size;
+    Py_ssize_t feature_size = 1 + varint_size(list_size) + list_size;
+    Py_ssize_t entry_size = 1 + varint_size(name_size) + name_size + 1 + varint_size(feature_size)
+                            + feature_size;
+    return (put_varint(body, 0x0A) || put_varint(body, entry_size)
+            || put_varint(body, 0x0A) || put_varint(body, name_size)
+            || put_bytes(body, name, name_size)
+            || put_varint(body, 0x12) || put_varint(body, feature_size)
+            || put_varint(body, kind << 3 | 2) || put_varint(body, list_size)
+            || put_varint(body, 0x0A) || put_varint(body, packed->size)
+            || put_bytes(body, packed->data, packed->size)) ? -1 : 0;
+}
+
 /* encode_example(entries) -> a serialized tf.train.Example. entries: (name bytes, kind, values,
  * padding, padding_count) per feature, written in that order; kind 3 is an Int64List, 2 a
  * FloatList. Each feature is one map entry of Features: {1: name, 2: Feature{kind: {1: packed}}}. */
@@ -478,7 +496,7 @@ encode_example(PyObject *self, PyObject *entries)
         return NULL;
     for (i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
         const char *name;
-        Py_ssize_t name_size, padding_count, list_size, feature_size, entry_size;
+        Py_ssize_t name_size, padding_count;
         int kind;
         PyObject *values, *padding;
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "y#iOOn", &name, &name_size, &kind,
@@ -489,18 +507,8 @@ encode_example(PyObject *self, PyObject *entries)
             goto error;
         }
         packed.size = 0;
-        if (put_list(&packed, kind, values, padding, padding_count))
-            goto error;
-        list_size = 1 + varint_size(packed.size) + packed.size;
-        feature_size = 1 + varint_size(list_size) + list_size;
-        entry_size = 1 + varint_size(name_size) + name_size + 1 + varint_size(feature_size) + feature_size;
-        if (put_varint(&body, 0x0A) || put_varint(&body, entry_size)
-                || put_varint(&body, 0x0A) || put_varint(&body, name_size)
-                || put_bytes(&body, name, name_size)
-                || put_varint(&body, 0x12) || put_varint(&body, feature_size)
-                || put_varint(&body, kind << 3 | 2) || put_varint(&body, list_size)
-                || put_varint(&body, 0x0A) || put_varint(&body, packed.size)
-                || put_bytes(&body, packed.data, packed.size))
+        if (put_list(&packed, kind, values, padding, padding_count)
+                || put_feature(&body, name, name_size, kind, &packed))
             goto error;
     }
     if (put_varint(&example, 0x0A) || put_varint(&example, body.size)
@@ -701,6 +709,281 @@ truncated:
     PyErr_SetString(PyExc_ValueError, "truncated packed instance");
 done:
     Py_XDECREF(lists);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* CRC-32C (Castagnoli, reflected), the checksum of TFRecord framing, slicing by 8 bytes. Here
+ * rather than through google_crc32c because frame_run frames every record of a shard in one call:
+ * calling back into Python twice a record for its checksums cost more than encoding it. */
+static unsigned int crc32c_table[8][256];
+
+static void
+crc32c_init(void)
+{
+    unsigned int n, k, crc;
+    for (n = 0; n < 256; n++) {
+        crc = n;
+        for (k = 0; k < 8; k++)
+            crc = (crc & 1) ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+        crc32c_table[0][n] = crc;
+    }
+    for (n = 0; n < 256; n++)
+        for (k = 1; k < 8; k++)
+            crc32c_table[k][n] = crc32c_table[0][crc32c_table[k - 1][n] & 0xFF]
+                                 ^ (crc32c_table[k - 1][n] >> 8);
+}
+
+/* The CRC-32C state after data; start from 0xFFFFFFFF, finish with ^ 0xFFFFFFFF. */
+static unsigned int
+crc32c_update(unsigned int crc, const unsigned char *data, Py_ssize_t size)
+{
+    while (size >= 8) {
+        crc ^= (unsigned int)data[0] | (unsigned int)data[1] << 8 | (unsigned int)data[2] << 16
+               | (unsigned int)data[3] << 24;
+        crc = crc32c_table[7][crc & 0xFF] ^ crc32c_table[6][(crc >> 8) & 0xFF]
+              ^ crc32c_table[5][(crc >> 16) & 0xFF] ^ crc32c_table[4][crc >> 24]
+              ^ crc32c_table[3][data[4]] ^ crc32c_table[2][data[5]]
+              ^ crc32c_table[1][data[6]] ^ crc32c_table[0][data[7]];
+        data += 8;
+        size -= 8;
+    }
+    while (size-- > 0)
+        crc = crc32c_table[0][(crc ^ *data++) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+static unsigned int
+masked_crc(unsigned int crc)
+{
+    crc ^= 0xFFFFFFFFu;
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8u) & 0xFFFFFFFFu;
+}
+
+/* One list of a packed instance (wwm/packed_instances.py), read in place. */
+typedef struct {
+    const unsigned char *values;
+    int size, is_signed;
+    Py_ssize_t length;
+} PackedList;
+
+/* The label and the first count lists of a packed instance; 0, or -1 with an exception set. */
+static int
+parse_packed(const unsigned char *data, Py_ssize_t size, Py_ssize_t count, long long *label,
+             PackedList *lists)
+{
+    Py_ssize_t offset = 8, i;
+    if (size < 8)
+        goto truncated;
+    *label = get_little(data, 8, 1);
+    for (i = 0; i < count; i++) {
+        long long low, high;
+        if (offset + 5 > size)
+            goto truncated;
+        if (type_range((char)data[offset], &lists[i].size, &low, &high))
+            return -1;
+        lists[i].is_signed = low < 0;
+        lists[i].length = (Py_ssize_t)get_little(data + offset + 1, 4, 0);
+        offset += 5;
+        if (lists[i].length > (size - offset) / lists[i].size)
+            goto truncated;
+        lists[i].values = data + offset;
+        offset += lists[i].length * lists[i].size;
+    }
+    return 0;
+truncated:
+    PyErr_SetString(PyExc_ValueError, "truncated packed instance");
+    return -1;
+}
+
+#define MAX_FEATURES 16
+#define MAX_LISTS 8
+#define SOURCE_LABEL 100   /* the label, as a list of one */
+#define SOURCE_ONES 200    /* 200 + k: a 1 for each value of list k */
+
+/* One feature of frame_run's plan, with its padding value encoded once. */
+typedef struct {
+    const char *name;
+    Py_ssize_t name_size, length;
+    int kind, source;
+    Buffer padding;
+} PlannedFeature;
+
+static int
+put_value(Buffer *packed, int kind, long long value)
+{
+    if (kind == 3)
+        return put_varint(packed, (unsigned long long)value);
+    if (reserve(packed, 4) || PyFloat_Pack4((double)value, (char *)packed->data + packed->size, 1))
+        return -1;
+    packed->size += 4;
+    return 0;
+}
+
+/* One packed instance as a serialized tf.train.Example, in body (emptied first). */
+static int
+example_of_packed(Buffer *body, Buffer *packed, const unsigned char *payload, Py_ssize_t size,
+                  const PlannedFeature *features, Py_ssize_t nfeatures, Py_ssize_t nlists)
+{
+    PackedList lists[MAX_LISTS];
+    long long label;
+    Py_ssize_t f, i;
+
+    if (parse_packed(payload, size, nlists, &label, lists))
+        return -1;
+    body->size = 0;
+    for (f = 0; f < nfeatures; f++) {
+        const PlannedFeature *feature = &features[f];
+        Py_ssize_t count;
+        packed->size = 0;
+        if (feature->source == SOURCE_LABEL) {
+            count = 1;
+            if (put_value(packed, feature->kind, label))
+                return -1;
+        } else if (feature->source >= SOURCE_ONES) {
+            count = lists[feature->source - SOURCE_ONES].length;
+            for (i = 0; i < count; i++)
+                if (put_value(packed, feature->kind, 1))
+                    return -1;
+        } else {
+            const PackedList *list = &lists[feature->source];
+            count = list->length;
+            for (i = 0; i < count; i++)
+                if (put_value(packed, feature->kind,
+                              get_little(list->values + i * list->size, list->size, list->is_signed)))
+                    return -1;
+        }
+        if (feature->length >= 0) {
+            if (count > feature->length) {
+                PyErr_Format(PyExc_ValueError, "%zd values in %s, longer than its length %zd", count,
+                             feature->name, feature->length);
+                return -1;
+            }
+            for (i = count; i < feature->length; i++)
+                if (put_bytes(packed, feature->padding.data, feature->padding.size))
+                    return -1;
+        }
+        if (put_feature(body, feature->name, feature->name_size, feature->kind, packed))
+            return -1;
+    }
+    return 0;
+}
+
+/* Appends one TFRecord holding the Example whose body is in body. */
+static int
+put_framed(Buffer *out, const Buffer *body)
+{
+    unsigned char head[12];
+    Py_ssize_t start;
+    unsigned long long length = 1 + varint_size(body->size) + body->size;
+    unsigned int crc;
+    int byte;
+
+    for (byte = 0; byte < 8; byte++)
+        head[byte] = (unsigned char)(length >> (8 * byte));
+    crc = masked_crc(crc32c_update(0xFFFFFFFFu, head, 8));
+    for (byte = 0; byte < 4; byte++)
+        head[8 + byte] = (unsigned char)(crc >> (8 * byte));
+    if (put_bytes(out, head, 12))
+        return -1;
+    start = out->size;
+    if (put_varint(out, 0x0A) || put_varint(out, body->size) || put_bytes(out, body->data, body->size))
+        return -1;
+    crc = masked_crc(crc32c_update(0xFFFFFFFFu, out->data + start, out->size - start));
+    for (byte = 0; byte < 4; byte++)
+        head[byte] = (unsigned char)(crc >> (8 * byte));
+    return put_bytes(out, head, 4);
+}
+
+/* The plan's features; their count, or -1 with an exception set. */
+static Py_ssize_t
+parse_plan(PyObject *fast, PlannedFeature *features, Py_ssize_t nlists)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), f;
+    if (n > MAX_FEATURES) {
+        PyErr_SetString(PyExc_ValueError, "too many features");
+        return -1;
+    }
+    for (f = 0; f < n; f++) {
+        PlannedFeature *feature = &features[f];
+        PyObject *padding;
+        int list;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, f), "y#iiOn", &feature->name,
+                              &feature->name_size, &feature->kind, &feature->source, &padding,
+                              &feature->length))
+            return -1;
+        list = feature->source >= SOURCE_ONES ? feature->source - SOURCE_ONES : feature->source;
+        if ((feature->kind != 2 && feature->kind != 3)
+                || (feature->source != SOURCE_LABEL && (list < 0 || list >= nlists))) {
+            PyErr_SetString(PyExc_ValueError, "a feature's kind or source is out of range");
+            return -1;
+        }
+        if (feature->kind == 3) {
+            unsigned long long value;
+            if (as_uint64(padding, &value) || put_varint(&feature->padding, value))
+                return -1;
+        } else if (put_float(&feature->padding, padding)) {
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* frame_run(data, plan, nlists) -> (TFRecords bytes, bytes consumed, records).
+ * data: run-file bytes (external_sort.write_run of balanced_shards.shard_record records), whose
+ * packed instances hold nlists lists; every whole record in data becomes one framed TFRecord, a
+ * record cut at the end of data is left for the next call. plan: (name bytes, kind, source,
+ * padding, length) per feature in order: source k < 100 is packed list k, SOURCE_LABEL the label,
+ * SOURCE_ONES + k a 1 per value of list k; length -1 for a variable-length feature. */
+static PyObject *
+frame_run(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    PyObject *plan, *fast = NULL, *result = NULL;
+    PlannedFeature features[MAX_FEATURES];
+    Py_ssize_t nfeatures = 0, nlists, offset = 0, records = 0, f;
+    Buffer out = {NULL, 0, 0}, body = {NULL, 0, 0}, packed = {NULL, 0, 0};
+    const unsigned char *data;
+
+    memset(features, 0, sizeof(features));
+    if (!PyArg_ParseTuple(args, "y*On", &view, &plan, &nlists))
+        return NULL;
+    data = view.buf;
+    if (nlists < 0 || nlists > MAX_LISTS) {
+        PyErr_SetString(PyExc_ValueError, "nlists out of range");
+        goto done;
+    }
+    fast = PySequence_Fast(plan, "plan must be a sequence");
+    if (fast == NULL || (nfeatures = parse_plan(fast, features, nlists)) < 0) {
+        nfeatures = MAX_FEATURES;
+        goto done;
+    }
+    while (offset + 4 <= view.len) {
+        Py_ssize_t length = (Py_ssize_t)data[offset] << 24 | (Py_ssize_t)data[offset + 1] << 16
+                            | (Py_ssize_t)data[offset + 2] << 8 | (Py_ssize_t)data[offset + 3];
+        const unsigned char *record = data + offset + 4, *end;
+        if (length > view.len - offset - 4)
+            break;   /* cut: left for the next call */
+        end = length > 8 ? memchr(record + 8, 0, length - 8) : NULL;
+        if (end == NULL || end + 9 > record + length) {
+            PyErr_SetString(PyExc_ValueError, "a run record without its key");
+            goto done;
+        }
+        end += 9;   /* the NUL, then copy and rank */
+        if (example_of_packed(&body, &packed, end, record + length - end, features, nfeatures, nlists)
+                || put_framed(&out, &body))
+            goto done;
+        offset += 4 + length;
+        records++;
+    }
+    result = Py_BuildValue("y#nn", out.data ? (const char *)out.data : "", out.size, offset, records);
+done:
+    for (f = 0; f < nfeatures; f++)
+        PyMem_Free(features[f].padding.data);
+    PyMem_Free(out.data);
+    PyMem_Free(body.data);
+    PyMem_Free(packed.data);
+    Py_XDECREF(fast);
     PyBuffer_Release(&view);
     return result;
 }
@@ -1077,6 +1360,8 @@ static PyMethodDef methods[] = {
     {"pair_instances", pair_instances, METH_VARARGS,
      "pair_instances(documents, index, max_seq_length, short_seq_prob, rng, cls, sep, no_group, "
      "instance_type): NSP instances of one document"},
+    {"frame_run", frame_run, METH_VARARGS,
+     "frame_run(data, plan, nlists): (TFRecords of the run's whole records, bytes consumed, records)"},
     {"encode_example", encode_example, METH_O,
      "encode_example(entries): (name, kind, values, padding, padding_count) per feature -> Example bytes"},
     {NULL, NULL, 0, NULL},
@@ -1087,5 +1372,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1,
 PyMODINIT_FUNC
 PyInit__kernels(void)
 {
+    crc32c_init();
     return PyModule_Create(&module);
 }

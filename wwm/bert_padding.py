@@ -9,7 +9,7 @@ from schemas.bert_features import features_for, feature_lengths
 
 
 @functools.lru_cache(maxsize=None)
-def _layout(masking: str, max_seq_length: int, max_predictions_per_seq: int) -> tuple:
+def feature_layout(masking: str, max_seq_length: int, max_predictions_per_seq: int) -> tuple:
     """(spec, fixed length or None) per feature: the same for every instance of a dataset, so it
     is built once, not per instance on the encoder's hot path."""
     lengths = feature_lengths(max_seq_length, max_predictions_per_seq, masking)
@@ -32,7 +32,7 @@ def unpadded_features(instance, masking: str, max_seq_length: int, max_predictio
         'next_sentence_labels': [instance.next_sentence_label],
     }
     features = []
-    for spec, length in _layout(masking, max_seq_length, max_predictions_per_seq):
+    for spec, length in feature_layout(masking, max_seq_length, max_predictions_per_seq):
         given = values[spec.name]
         features.append((spec, given, 0 if length is None else length - len(given)))
     return features

@@ -31,6 +31,19 @@ def read_run(handle) -> Iterator[bytes]:
             yield handle.read(_LENGTH.unpack(header)[0])
 
 
+def split_run(data) -> Iterator[bytes]:
+    """The records of write_run's bytes held in memory (a whole run file), in order."""
+    offset, size = 0, len(data)
+    while offset < size:
+        if offset + _LENGTH.size > size:
+            raise ValueError('truncated run: %d bytes after the last record' % (size - offset))
+        (length,), offset = _LENGTH.unpack_from(data, offset), offset + _LENGTH.size
+        if offset + length > size:
+            raise ValueError('truncated run: a record of %d bytes has %d' % (length, size - offset))
+        yield bytes(data[offset:offset + length])
+        offset += length
+
+
 def _spill(records: list, directory: str):
     records.sort()
     handle = tempfile.TemporaryFile(dir=directory)

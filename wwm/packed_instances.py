@@ -21,6 +21,7 @@ _TYPECODES = {
     'chinese_ref': 'HIq',
 }
 _LIST_INDEXES = tuple(index for index, name in enumerate(TrainingInstance._fields) if name in _TYPECODES)
+LIST_FIELDS = tuple(TrainingInstance._fields[index] for index in _LIST_INDEXES)   # in packed order
 _LIST_TYPECODES = tuple(_TYPECODES[TrainingInstance._fields[index]] for index in _LIST_INDEXES)
 _LABEL_INDEX = TrainingInstance._fields.index('next_sentence_label')
 

@@ -1,7 +1,8 @@
-"""One shard file of an output format, written one instance at a time with bounded memory.
+"""A shard's file in each output format, written from the shard's sorted run files, one run at a
+time, with bounded memory.
 
-Every format of a run is written from the same sorted stream of instances (see
-transforms/write_shards.py), so the formats hold the same instances in the same order:
+Every format of a dataset is written from the same runs (see transforms/write_shards.py), so the
+formats hold the same instances in the same order:
 
 - tfrecord: schemas/bert_features.py, framed by wwm/tfrecord.py, optionally GZIP (what TensorFlow
   reads; it has no zstd).
@@ -21,6 +22,9 @@ import pyarrow.parquet as pq
 
 from schemas.instance_columns import arrow_schema
 from wwm import tfrecord
+from wwm.balanced_shards import record_payload
+from wwm.external_sort import split_run
+from wwm.packed_instances import unpack_instance
 
 OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet')
 TFRECORD_COMPRESSIONS = ('none', 'gzip')
@@ -74,17 +78,21 @@ class DigestingSink:
 
 
 class _TFRecordWriter:
+    """Takes a run's bytes whole: its records are encoded and framed in one call (tfrecord.framed_run)."""
+    takes_runs = True
+
     def __init__(self, spec: OutputSpec, sink):
         self._sink = sink
-        self._encode = functools.partial(tfrecord.encode_instance, masking=spec.masking,
-                                         max_seq_length=spec.max_seq_length,
-                                         max_predictions_per_seq=spec.max_predictions_per_seq)
+        self._frame = functools.partial(tfrecord.framed_run, masking=spec.masking,
+                                        max_seq_length=spec.max_seq_length,
+                                        max_predictions_per_seq=spec.max_predictions_per_seq)
         # wbits 31: a gzip stream whose header has no name and mtime 0, so bytes are reproducible.
         self._gzip = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31) if spec.compression == 'gzip' else None
 
-    def write(self, instance) -> None:
-        framed = tfrecord.frame_record(self._encode(instance))
+    def write_run(self, data) -> int:
+        framed, records = self._frame(data)
         self._sink.write(self._gzip.compress(framed) if self._gzip else framed)
+        return records
 
     def close(self) -> None:
         if self._gzip:
@@ -92,7 +100,9 @@ class _TFRecordWriter:
 
 
 class _ColumnarWriter:
-    """Buffers up to BATCH_ROWS rows as columns, then hands them to the format's writer."""
+    """Buffers up to BATCH_ROWS rows as columns, then hands them to the format's writer. Takes
+    unpacked instances, one at a time."""
+    takes_runs = False
 
     def __init__(self, spec: OutputSpec, sink):
         self._schema = arrow_schema(spec.masking)
@@ -140,6 +150,30 @@ class _ParquetWriter(_ColumnarWriter):
 _WRITERS = {'tfrecord': _TFRecordWriter, 'arrow': _ArrowWriter, 'parquet': _ParquetWriter}
 
 
-def open_writer(spec: OutputSpec, sink):
-    """A writer with ``write(instance)`` and ``close()`` that writes one shard of ``spec`` to sink."""
-    return _WRITERS[spec.output_format](spec, sink)
+class ShardFiles:
+    """One shard's writer per spec (each to its sink), fed the shard's run files in order."""
+
+    def __init__(self, specs, sinks):
+        writers = [_WRITERS[spec.output_format](spec, sink) for spec, sink in zip(specs, sinks)]
+        self._whole = [writer for writer in writers if writer.takes_runs]
+        self._per_instance = [writer for writer in writers if not writer.takes_runs]
+        self._writers = writers
+
+    def write_run(self, data) -> int:
+        """A whole run file's bytes (external_sort.write_run of shard records) to every file;
+        returns how many records it held. Instances are unpacked only for the columnar formats."""
+        counts = {writer.write_run(data) for writer in self._whole}
+        if self._per_instance:
+            records = 0
+            for record in split_run(data):
+                instance = unpack_instance(record_payload(record))
+                for writer in self._per_instance:
+                    writer.write(instance)
+                records += 1
+            counts.add(records)
+        (count,) = counts   # every format read the same records
+        return count
+
+    def close(self) -> None:
+        for writer in self._writers:
+            writer.close()

@@ -6,15 +6,22 @@ fixed order (by wwm.kernels.encode_example, in C where it was built), so the sam
 gives the same bytes. Framing per record:
 uint64 length, masked crc32c of the length, data, masked crc32c of the data.
 """
+import functools
 import struct
 from typing import Dict, Iterator, List, Tuple
 
 import google_crc32c
 
 from wwm import kernels
-from wwm.bert_padding import unpadded_features
+from wwm.balanced_shards import record_payload
+from wwm.bert_padding import feature_layout, unpadded_features
+from wwm.external_sort import split_run
+from wwm.packed_instances import LIST_FIELDS, unpack_instance
 
 _KINDS = {'int64': kernels.INT64_LIST, 'float32': kernels.FLOAT_LIST}
+# frame_run's plan: where each feature's values come from (see _run_plan).
+_SOURCE_LABEL, _SOURCE_ONES = 100, 200
+_ONES_OF = {'input_mask': 'input_ids', 'masked_lm_weights': 'masked_lm_positions'}
 _MASK_DELTA = 0xA282EAD8
 
 
@@ -104,3 +111,44 @@ def encode_instance(instance, masking: str, max_seq_length: int, max_predictions
     return kernels.encode_example([(spec.name.encode(), _KINDS[spec.dtype], values, spec.padding, padding)
                                    for spec, values, padding in unpadded_features(
                                        instance, masking, max_seq_length, max_predictions_per_seq)])
+
+
+@functools.lru_cache(maxsize=None)
+def _run_plan(masking: str, max_seq_length: int, max_predictions_per_seq: int) -> tuple:
+    """The feature set of encode_instance as kernels.frame_run takes it: (name, kind, source,
+    padding, fixed length or -1) per feature, where the source is a list of the packed instance,
+    the label, or a 1 for each value of a list (the input mask, the prediction weights)."""
+    plan = []
+    for spec, length in feature_layout(masking, max_seq_length, max_predictions_per_seq):
+        if spec.name == 'next_sentence_labels':
+            source = _SOURCE_LABEL
+        elif spec.name in _ONES_OF:
+            source = _SOURCE_ONES + LIST_FIELDS.index(_ONES_OF[spec.name])
+        else:
+            source = LIST_FIELDS.index(spec.name)
+        plan.append((spec.name.encode(), _KINDS[spec.dtype], source,
+                     float(spec.padding) if spec.dtype == 'float32' else spec.padding,
+                     -1 if length is None else length))
+    return tuple(plan)
+
+
+def py_framed_run(data, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> Tuple[bytes, int]:
+    """The reference of framed_run: each record unpacked, encoded and framed on its own."""
+    framed = [frame_record(encode_instance(unpack_instance(record_payload(record)), masking,
+                                           max_seq_length, max_predictions_per_seq))
+              for record in split_run(data)]
+    return b''.join(framed), len(framed)
+
+
+def framed_run(data, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> Tuple[bytes, int]:
+    """(TFRecords, records) of a whole run file's bytes (external_sort.write_run of shard records):
+    what frame_record(encode_instance(...)) gives for each of its instances, joined, in one call
+    to C where the extension was built (0.16 M seq-128 records a second in Python: unpacked into
+    lists, encoded, framed and checksummed one at a time)."""
+    if kernels.compiled is None:
+        return py_framed_run(data, masking, max_seq_length, max_predictions_per_seq)
+    framed, consumed, records = kernels.compiled.frame_run(
+        data, _run_plan(masking, max_seq_length, max_predictions_per_seq), len(LIST_FIELDS))
+    if consumed != len(data):
+        raise ValueError('truncated run: %d bytes after the last record' % (len(data) - consumed))
+    return framed, records
