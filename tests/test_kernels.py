@@ -308,3 +308,15 @@ def test_pair_instances_refuse_what_they_cannot_read():
     with pytest.raises(IndexError):
         compiled.pair_instances([[([1], [1])]], 3, 128, 0.1, random.Random(0), 1, 2, NO_GROUP,
                                 UnmaskedInstance)
+
+
+@needs_c
+@pytest.mark.parametrize('table', [True, False])
+def test_crc32c_is_google_crc32c(table):
+    """TFRecord framing's checksum, by the table and by the CPU's instruction where it has one."""
+    import google_crc32c
+    rng = random.Random(9)
+    for size in list(range(20)) + [63, 64, 65, 822, 4099]:
+        data = bytes(rng.getrandbits(8) for _ in range(size))
+        assert compiled.crc32c(data, table) == google_crc32c.value(data)
+        assert compiled.crc32c(memoryview(b'.' + data)[1:], table) == google_crc32c.value(data)
