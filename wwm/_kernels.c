@@ -12,6 +12,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A maskable group: a run of positions [start, start + length), with its random sort key. */
@@ -1057,6 +1058,100 @@ done:
     return result;
 }
 
+/* Appends a 32-bit value in native order; 0, or -1 with an exception set (a value that int32
+ * cannot hold: the Arrow columns are int32). */
+static int
+put_int32(Buffer *buffer, long long value, const char *what)
+{
+    int32_t narrow = (int32_t)value;
+    if (value < INT32_MIN || value > INT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s value %lld does not fit int32", what, value);
+        return -1;
+    }
+    if (reserve(buffer, 4))
+        return -1;
+    memcpy(buffer->data + buffer->size, &narrow, 4);
+    buffer->size += 4;
+    return 0;
+}
+
+/* columns_run(data, nlists) -> (labels, ((values, offsets) per list), bytes consumed, records):
+ * the whole records of a run file as Arrow's buffers, int32 in native order: the labels, and for
+ * each list its values end to end and records + 1 offsets into them. The reference is
+ * packed_instances.py_run_columns. */
+static PyObject *
+columns_run(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    PyObject *lists_out = NULL, *result = NULL;
+    Buffer labels = {NULL, 0, 0}, values[MAX_LISTS], offsets[MAX_LISTS];
+    PackedList lists[MAX_LISTS];
+    Py_ssize_t nlists, offset = 0, records = 0, i, k;
+    const unsigned char *data;
+
+    memset(values, 0, sizeof(values));
+    memset(offsets, 0, sizeof(offsets));
+    if (!PyArg_ParseTuple(args, "y*n", &view, &nlists))
+        return NULL;
+    data = view.buf;
+    if (nlists < 0 || nlists > MAX_LISTS) {
+        PyErr_SetString(PyExc_ValueError, "nlists out of range");
+        goto done;
+    }
+    for (k = 0; k < nlists; k++)
+        if (put_int32(&offsets[k], 0, "offset"))
+            goto done;
+    while (offset + 4 <= view.len) {
+        Py_ssize_t length = (Py_ssize_t)data[offset] << 24 | (Py_ssize_t)data[offset + 1] << 16
+                            | (Py_ssize_t)data[offset + 2] << 8 | (Py_ssize_t)data[offset + 3];
+        const unsigned char *record = data + offset + 4, *end;
+        long long label;
+        if (length > view.len - offset - 4)
+            break;   /* cut: left for the caller to report */
+        end = length > 8 ? memchr(record + 8, 0, length - 8) : NULL;
+        if (end == NULL || end + 9 > record + length) {
+            PyErr_SetString(PyExc_ValueError, "a run record without its key");
+            goto done;
+        }
+        end += 9;   /* the NUL, then copy and rank */
+        if (parse_packed(end, record + length - end, nlists, &label, lists)
+                || put_int32(&labels, label, "label"))
+            goto done;
+        for (k = 0; k < nlists; k++) {
+            if (reserve(&values[k], lists[k].length * 4))
+                goto done;
+            for (i = 0; i < lists[k].length; i++)
+                if (put_int32(&values[k], get_little(lists[k].values + i * lists[k].size, lists[k].size,
+                                                     lists[k].is_signed), "list"))
+                    goto done;
+            if (put_int32(&offsets[k], values[k].size / 4, "offset"))
+                goto done;
+        }
+        offset += 4 + length;
+        records++;
+    }
+    if ((lists_out = PyTuple_New(nlists)) == NULL)
+        goto done;
+    for (k = 0; k < nlists; k++) {
+        PyObject *pair = Py_BuildValue("y#y#", values[k].data ? (const char *)values[k].data : "",
+                                       values[k].size, (const char *)offsets[k].data, offsets[k].size);
+        if (pair == NULL)
+            goto done;
+        PyTuple_SET_ITEM(lists_out, k, pair);
+    }
+    result = Py_BuildValue("y#Onn", labels.data ? (const char *)labels.data : "", labels.size, lists_out,
+                           offset, records);
+done:
+    for (k = 0; k < MAX_LISTS; k++) {
+        PyMem_Free(values[k].data);
+        PyMem_Free(offsets[k].data);
+    }
+    PyMem_Free(labels.data);
+    Py_XDECREF(lists_out);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 /* An (int, int) pair of a sequence of pairs (token offsets, word spans); 0, or -1 with an
  * exception set. */
 static int
@@ -1432,6 +1527,8 @@ static PyMethodDef methods[] = {
     {"crc32c", crc32c, METH_VARARGS, "crc32c(data, table): the CRC-32C of data (for the tests)"},
     {"frame_run", frame_run, METH_VARARGS,
      "frame_run(data, plan, nlists): (TFRecords of the run's whole records, bytes consumed, records)"},
+    {"columns_run", columns_run, METH_VARARGS,
+     "columns_run(data, nlists): (labels, (values, offsets) per list, bytes consumed, records) as int32"},
     {"encode_example", encode_example, METH_O,
      "encode_example(entries): (name, kind, values, padding, padding_count) per feature -> Example bytes"},
     {NULL, NULL, 0, NULL},

@@ -22,9 +22,7 @@ import pyarrow.parquet as pq
 
 from schemas.instance_columns import arrow_schema
 from wwm import tfrecord
-from wwm.balanced_shards import record_payload
-from wwm.external_sort import split_run
-from wwm.packed_instances import unpack_instance
+from wwm.packed_instances import LIST_FIELDS, run_columns
 
 OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet')
 TFRECORD_COMPRESSIONS = ('none', 'gzip')
@@ -79,7 +77,6 @@ class DigestingSink:
 
 class _TFRecordWriter:
     """Takes a run's bytes whole: its records are encoded and framed in one call (tfrecord.framed_run)."""
-    takes_runs = True
 
     def __init__(self, spec: OutputSpec, sink):
         self._sink = sink
@@ -100,13 +97,14 @@ class _TFRecordWriter:
 
 
 class _ColumnarWriter:
-    """Buffers up to BATCH_ROWS rows as columns, then hands them to the format's writer. Takes
-    unpacked instances, one at a time."""
-    takes_runs = False
+    """Takes a run's bytes whole, as Arrow columns built from its int32 buffers
+    (packed_instances.run_columns), and hands the format's writer batches of exactly BATCH_ROWS
+    rows (the last one shorter), wherever the runs begin and end."""
 
     def __init__(self, spec: OutputSpec, sink):
         self._schema = arrow_schema(spec.masking)
-        self._columns = {name: [] for name in self._schema.names}
+        self._pending = []      # tables of runs not yet written, in order
+        self._rows = 0
         self._writer = self._open(sink)
 
     def _open(self, sink):
@@ -115,20 +113,40 @@ class _ColumnarWriter:
     def _write_table(self, table: pa.Table) -> None:
         raise NotImplementedError
 
-    def write(self, instance) -> None:
-        for name, values in self._columns.items():
-            values.append(getattr(instance, name))
-        if len(self._columns['input_ids']) >= BATCH_ROWS:
-            self._flush()
+    def write_run(self, data) -> int:
+        records, labels, lists = run_columns(data)
+        columns = dict(zip(LIST_FIELDS, (_list_array(records, *pair) for pair in lists)))
+        columns['next_sentence_label'] = _int32_array(records, labels)
+        self._pending.append(pa.Table.from_arrays([columns[name] for name in self._schema.names],
+                                                  schema=self._schema))
+        self._rows += records
+        while self._rows >= BATCH_ROWS:
+            self._write_rows(BATCH_ROWS)
+        return records
 
-    def _flush(self) -> None:
-        if self._columns['input_ids']:
-            self._write_table(pa.table(self._columns, schema=self._schema))
-            self._columns = {name: [] for name in self._columns}
+    def _write_rows(self, rows: int) -> None:
+        table = pa.concat_tables(self._pending)
+        self._pending = [table.slice(rows)] if rows < table.num_rows else []
+        self._rows -= rows
+        # Concatenated, not just sliced: fresh zero-based buffers, which the IPC writer serializes
+        # as it does pyarrow's own arrays (a slice keeps its offset and its buffers' other bytes).
+        batch = table.slice(0, rows)
+        self._write_table(pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in batch.columns],
+                                               schema=self._schema))
 
     def close(self) -> None:
-        self._flush()
+        if self._rows:
+            self._write_rows(self._rows)
         self._writer.close()
+
+
+def _int32_array(length: int, data: bytes) -> pa.Array:
+    return pa.Array.from_buffers(pa.int32(), length, [None, pa.py_buffer(data)])
+
+
+def _list_array(records: int, values: bytes, offsets: bytes) -> pa.Array:
+    return pa.ListArray.from_arrays(_int32_array(records + 1, offsets),
+                                    _int32_array(len(values) // 4, values))
 
 
 class _ArrowWriter(_ColumnarWriter):
@@ -154,24 +172,12 @@ class ShardFiles:
     """One shard's writer per spec (each to its sink), fed the shard's run files in order."""
 
     def __init__(self, specs, sinks):
-        writers = [_WRITERS[spec.output_format](spec, sink) for spec, sink in zip(specs, sinks)]
-        self._whole = [writer for writer in writers if writer.takes_runs]
-        self._per_instance = [writer for writer in writers if not writer.takes_runs]
-        self._writers = writers
+        self._writers = [_WRITERS[spec.output_format](spec, sink) for spec, sink in zip(specs, sinks)]
 
     def write_run(self, data) -> int:
         """A whole run file's bytes (external_sort.write_run of shard records) to every file;
-        returns how many records it held. Instances are unpacked only for the columnar formats."""
-        counts = {writer.write_run(data) for writer in self._whole}
-        if self._per_instance:
-            records = 0
-            for record in split_run(data):
-                instance = unpack_instance(record_payload(record))
-                for writer in self._per_instance:
-                    writer.write(instance)
-                records += 1
-            counts.add(records)
-        (count,) = counts   # every format read the same records
+        returns how many records it held."""
+        (count,) = {writer.write_run(data) for writer in self._writers}   # every format read the same records
         return count
 
     def close(self) -> None:
