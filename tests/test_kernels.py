@@ -5,6 +5,7 @@ against its reference on random input, including the edges (empty input, ties, e
 group, values at the ends of int64).
 """
 import random
+import struct
 
 import pytest
 
@@ -166,12 +167,19 @@ _TYPES = {'B': (0, 255), 'H': (0, 65535), 'I': (0, 2 ** 32 - 1), 'h': (-32768, 3
 @needs_c
 def test_pack_and_unpack_lists():
     rng = random.Random(6)
-    typecodes = ('HIq', 'BHq', 'HIq', 'HIq', 'hiq', 'HIq')
+    typecodes = ('HIq', 'SBHq', 'HIq', 'HIq', 'hiq', 'HIq')
     for _ in range(500):
         lists = []
         for codes in typecodes:
-            low, high = _TYPES[rng.choice(codes)]
             length = rng.choice([0, 1, 20, 512])
+            if 'S' in codes and rng.random() < 0.5:   # zeros then ones, or zeros and ones mixed
+                zeros = rng.randint(0, length)
+                values = [0] * zeros + [1] * (length - zeros)
+                if length > 1 and rng.random() < 0.3:
+                    values.reverse()
+                lists.append(values)
+                continue
+            low, high = _TYPES[rng.choice(codes.replace('S', ''))]
             lists.append([rng.choice([low, high, rng.randint(low, high)]) for _ in range(length)])
         label = rng.choice([0, 1, -1, 2 ** 63 - 1])
         packed = compiled.pack_lists(label, lists, typecodes)
@@ -191,10 +199,23 @@ def test_pack_lists_refuses_values_beyond_int64(values):
 
 @needs_c
 def test_unpack_lists_refuses_truncated_bytes():
-    packed = compiled.pack_lists(1, [[1, 2, 3], [70000]], ('BHq', 'HIq'))
+    packed = compiled.pack_lists(1, [[1, 2, 3], [0, 1, 1], [70000]], ('BHq', 'SBHq', 'HIq'))
     for end in range(len(packed)):
         with pytest.raises(ValueError):
-            compiled.unpack_lists(packed[:end], 2)
+            compiled.unpack_lists(packed[:end], 3)
+
+
+@needs_c
+def test_zeros_then_ones_take_four_bytes_and_nothing_else_does():
+    step, mixed = [0] * 200 + [1] * 312, [0, 1, 0] + [1] * 509
+    for pack_lists in (compiled.pack_lists, kernels.py_pack_lists):
+        assert pack_lists(0, [step], ('SBHq',)) == kernels._LABEL.pack(0) + b'S' + struct.pack('<II', 512, 200)
+        assert pack_lists(0, [mixed], ('SBHq',))[8:9] == b'B'
+        assert pack_lists(0, [[1, 2]], ('SBHq',))[8:9] == b'B'
+    wrong = kernels._LABEL.pack(0) + b'S' + struct.pack('<II', 3, 4)   # more zeros than values
+    for unpack_lists in (compiled.unpack_lists, kernels.py_unpack_lists):
+        with pytest.raises(ValueError):
+            unpack_lists(wrong, 1)
 
 
 def _token_layout(rng):

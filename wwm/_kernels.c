@@ -561,7 +561,8 @@ put_packed_list(Buffer *buffer, PyObject *values, const char *typecodes, Py_ssiz
     PyObject *fast = PySequence_Fast(values, "a list field must be a sequence");
     Py_ssize_t count, i, t;
     long long *numbers = NULL, least = 0, most = 0, low, high;
-    int size = 0, result = -1;
+    Py_ssize_t zeros = 0;
+    int size = 0, result = -1, is_step = 1;
 
     if (fast == NULL)
         return -1;
@@ -584,8 +585,17 @@ put_packed_list(Buffer *buffer, PyObject *values, const char *typecodes, Py_ssiz
             least = numbers[i];
         if (i == 0 || numbers[i] > most)
             most = numbers[i];
+        if (numbers[i] == 0 && zeros == i)
+            zeros++;
+        else if (numbers[i] != 1)
+            is_step = 0;
     }
     for (t = 0; t < ntypes; t++) {
+        if (typecodes[t] == 'S') {
+            if (is_step)
+                break;
+            continue;
+        }
         if (type_range(typecodes[t], &size, &low, &high))
             goto done;
         if (count == 0 || (least >= low && most <= high))
@@ -601,6 +611,10 @@ put_packed_list(Buffer *buffer, PyObject *values, const char *typecodes, Py_ssiz
     }
     if (put_bytes(buffer, &typecodes[t], 1) || put_little(buffer, (unsigned long long)count, 4))
         goto done;
+    if (typecodes[t] == 'S') {   /* zeros, then ones: the count of zeros stands for the values */
+        result = put_little(buffer, (unsigned long long)zeros, 4);
+        goto done;
+    }
     for (i = 0; i < count; i++)
         if (put_little(buffer, (unsigned long long)numbers[i], size))
             goto done;
@@ -659,59 +673,6 @@ get_little(const unsigned char *data, int size, int is_signed)
     if (is_signed && size < 8 && (value >> (8 * size - 1)) & 1)
         value |= ~0ULL << (8 * size);   /* sign-extend */
     return (long long)value;
-}
-
-/* unpack_lists(data, count) -> (label, [list, ...]): pack_lists' bytes (or a buffer of them) back. */
-static PyObject *
-unpack_lists(PyObject *self, PyObject *args)
-{
-    Py_buffer view;
-    Py_ssize_t count, offset = 8, i, j;
-    PyObject *lists = NULL, *result = NULL;
-    const unsigned char *data;
-
-    if (!PyArg_ParseTuple(args, "y*n", &view, &count))
-        return NULL;
-    data = view.buf;
-    if (view.len < 8)
-        goto truncated;
-    lists = PyList_New(count);
-    if (lists == NULL)
-        goto done;
-    for (i = 0; i < count; i++) {
-        int size, is_signed;
-        long long low, high;
-        Py_ssize_t length;
-        PyObject *list;
-        if (offset + 5 > view.len)
-            goto truncated;
-        if (type_range((char)data[offset], &size, &low, &high))
-            goto done;
-        is_signed = low < 0;
-        length = (Py_ssize_t)get_little(data + offset + 1, 4, 0);
-        offset += 5;
-        if (length > (view.len - offset) / size)
-            goto truncated;
-        list = PyList_New(length);
-        if (list == NULL)
-            goto done;
-        PyList_SET_ITEM(lists, i, list);
-        for (j = 0; j < length; j++) {
-            PyObject *number = PyLong_FromLongLong(get_little(data + offset, size, is_signed));
-            if (number == NULL)
-                goto done;
-            PyList_SET_ITEM(list, j, number);
-            offset += size;
-        }
-    }
-    result = Py_BuildValue("LO", get_little(data, 8, 1), lists);
-    goto done;
-truncated:
-    PyErr_SetString(PyExc_ValueError, "truncated packed instance");
-done:
-    Py_XDECREF(lists);
-    PyBuffer_Release(&view);
-    return result;
 }
 
 /* CRC-32C (Castagnoli, reflected), the checksum of TFRecord framing, slicing by 8 bytes. Here
@@ -822,8 +783,19 @@ crc32c(PyObject *self, PyObject *args)
 typedef struct {
     const unsigned char *values;
     int size, is_signed;
-    Py_ssize_t length;
+    Py_ssize_t length, step;   /* step: type 'S', so many zeros and then ones; -1 otherwise */
 } PackedList;
+
+/* Value i of a packed list. */
+static long long
+list_value(const PackedList *list, Py_ssize_t i)
+{
+    if (list->step >= 0)
+        return i >= list->step;
+    return get_little(list->values + i * list->size, list->size, list->is_signed);
+}
+
+#define MAX_UNPACKED 64
 
 /* The label and the first count lists of a packed instance; 0, or -1 with an exception set. */
 static int
@@ -838,10 +810,24 @@ parse_packed(const unsigned char *data, Py_ssize_t size, Py_ssize_t count, long 
         long long low, high;
         if (offset + 5 > size)
             goto truncated;
+        lists[i].length = (Py_ssize_t)get_little(data + offset + 1, 4, 0);
+        lists[i].step = -1;
+        if (data[offset] == 'S') {
+            if (offset + 9 > size)
+                goto truncated;
+            lists[i].step = (Py_ssize_t)get_little(data + offset + 5, 4, 0);
+            if (lists[i].step > lists[i].length) {
+                PyErr_SetString(PyExc_ValueError, "a step list with more zeros than values");
+                return -1;
+            }
+            lists[i].values = NULL;
+            lists[i].size = 0;
+            offset += 9;
+            continue;
+        }
         if (type_range((char)data[offset], &lists[i].size, &low, &high))
             return -1;
         lists[i].is_signed = low < 0;
-        lists[i].length = (Py_ssize_t)get_little(data + offset + 1, 4, 0);
         offset += 5;
         if (lists[i].length > (size - offset) / lists[i].size)
             goto truncated;
@@ -852,6 +838,43 @@ parse_packed(const unsigned char *data, Py_ssize_t size, Py_ssize_t count, long 
 truncated:
     PyErr_SetString(PyExc_ValueError, "truncated packed instance");
     return -1;
+}
+
+/* unpack_lists(data, count) -> (label, [list, ...]): pack_lists' bytes (or a buffer of them) back. */
+static PyObject *
+unpack_lists(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t count, i, j;
+    PyObject *lists = NULL, *result = NULL;
+    PackedList packed[MAX_UNPACKED];
+    long long label;
+
+    if (!PyArg_ParseTuple(args, "y*n", &view, &count))
+        return NULL;
+    if (count < 0 || count > MAX_UNPACKED) {
+        PyErr_SetString(PyExc_ValueError, "count out of range");
+        goto done;
+    }
+    if (parse_packed(view.buf, view.len, count, &label, packed) || (lists = PyList_New(count)) == NULL)
+        goto done;
+    for (i = 0; i < count; i++) {
+        PyObject *list = PyList_New(packed[i].length);
+        if (list == NULL)
+            goto done;
+        PyList_SET_ITEM(lists, i, list);
+        for (j = 0; j < packed[i].length; j++) {
+            PyObject *number = PyLong_FromLongLong(list_value(&packed[i], j));
+            if (number == NULL)
+                goto done;
+            PyList_SET_ITEM(list, j, number);
+        }
+    }
+    result = Py_BuildValue("LO", label, lists);
+done:
+    Py_XDECREF(lists);
+    PyBuffer_Release(&view);
+    return result;
 }
 
 #define MAX_FEATURES 16
@@ -927,8 +950,7 @@ example_of_packed(Buffer *body, Buffer *packed, const unsigned char *payload, Py
                 put_reserved_value(packed, feature->kind, 1);
         else
             for (i = 0; i < count; i++)
-                put_reserved_value(packed, feature->kind,
-                                   get_little(list->values + i * list->size, list->size, list->is_signed));
+                put_reserved_value(packed, feature->kind, list_value(list, i));
         for (i = 0; i < padding; i++) {
             memcpy(packed->data + packed->size, feature->padding.data, feature->padding.size);
             packed->size += feature->padding.size;
@@ -1121,8 +1143,7 @@ columns_run(PyObject *self, PyObject *args)
             if (reserve(&values[k], lists[k].length * 4))
                 goto done;
             for (i = 0; i < lists[k].length; i++)
-                if (put_int32(&values[k], get_little(lists[k].values + i * lists[k].size, lists[k].size,
-                                                     lists[k].is_signed), "list"))
+                if (put_int32(&values[k], list_value(&lists[k], i), "list"))
                     goto done;
             if (put_int32(&offsets[k], values[k].size / 4, "offset"))
                 goto done;

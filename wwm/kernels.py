@@ -140,6 +140,18 @@ _LABEL = struct.Struct('<q')
 _LIST_HEADER = struct.Struct('<cI')   # typecode, number of values
 
 
+_STEP = struct.Struct('<I')             # type 'S': so many zeros, then ones (segment ids)
+
+
+def _leading_zeros(values) -> int:
+    zeros = 0
+    for value in values:
+        if value != 0:
+            break
+        zeros += 1
+    return zeros
+
+
 @functools.lru_cache(maxsize=4096)
 def _list_format(typecode: str, count: int) -> struct.Struct:
     return struct.Struct('<%d%s' % (count, typecode))
@@ -151,6 +163,11 @@ def _narrowest(values, typecodes: str):
     struct.pack, not array.array(typecode, values): it converts a list of ints in a third of the time.
     """
     for typecode in typecodes:
+        if typecode == 'S':
+            zeros = _leading_zeros(values)
+            if all(value == 1 for value in values[zeros:]):
+                return typecode, _STEP.pack(zeros)
+            continue
         try:
             return typecode, _list_format(typecode, len(values)).pack(*values)
         except struct.error:   # a value out of this type's range: try the next wider one
@@ -160,7 +177,8 @@ def _narrowest(values, typecodes: str):
 
 def py_pack_lists(label: int, lists: Sequence[Sequence[int]], typecodes: Sequence[str]) -> bytes:
     """The label as int64, then per list: its typecode, its length (uint32), its values, packed
-    little-endian in the first of its typecodes that holds them all (wwm/packed_instances.py)."""
+    little-endian in the first of its typecodes that holds them all (wwm/packed_instances.py); type
+    'S' holds zeros then ones, stored as the number of zeros (uint32)."""
     parts = [_LABEL.pack(label)]
     for values, codes in zip(lists, typecodes, strict=True):
         typecode, packed = _narrowest(values, codes)
@@ -175,6 +193,13 @@ def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
     offset = _LABEL.size
     for _ in range(count):
         typecode, length = _LIST_HEADER.unpack_from(data, offset)
+        if typecode == b'S':
+            (zeros,) = _STEP.unpack_from(data, offset + _LIST_HEADER.size)
+            if zeros > length:
+                raise ValueError('a step list with more zeros than values')
+            lists.append([0] * zeros + [1] * (length - zeros))
+            offset += _LIST_HEADER.size + _STEP.size
+            continue
         values = _list_format(typecode.decode(), length)
         lists.append(list(values.unpack_from(data, offset + _LIST_HEADER.size)))
         offset += _LIST_HEADER.size + values.size

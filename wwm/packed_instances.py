@@ -3,9 +3,10 @@
 Every instance crosses the runner's shuffle (on the local runner, the runner relays it three times)
 before a writer encodes it. Pickled, a list of token ids costs 3 bytes an id; here each list is
 packed in the narrowest type that holds its values, 2 bytes an id for any vocab under 65,536
-entries and 1 byte a segment id: a seq-128 instance takes 502 bytes instead of 777, a seq-512 one
-1,878 instead of 3,014; the shuffle's bytes, and what the runner spends and holds for them, fall
-by 35-38%. Packing and unpacking run in C (kernels.pack_lists, unpack_lists): 1.4 + 3.1 us at seq
+entries, and segment ids (zeros, then ones) as the number of zeros: a seq-128 instance takes 378
+bytes instead of 777 pickled, a seq-512 one about 1,375 instead of 3,014 (502 and 1,878 with a
+byte a segment id); the shuffle's bytes, and what the runner spends and holds for them, fall by
+half. Packing and unpacking run in C (kernels.pack_lists, unpack_lists): 1.4 + 3.1 us at seq
 128, 5.1 + 13.3 at seq 512, against 5.8 + 5.5 and 12.6 + 17.3 for the Python reference (timeit).
 """
 from array import array
@@ -19,7 +20,7 @@ from wwm.external_sort import split_run
 # The narrowest array types tried for each list field, in order; 'q' (int64) holds any value.
 _TYPECODES = {
     'input_ids': 'HIq',
-    'segment_ids': 'BHq',
+    'segment_ids': 'SBHq',   # 'S': zeros then ones, as segment ids are, in 4 bytes
     'masked_lm_positions': 'HIq',
     'masked_lm_ids': 'HIq',
     'word_ids': 'hiq',       # -1 at [CLS]/[SEP]
