@@ -1021,6 +1021,34 @@ parse_plan(PyObject *fast, PlannedFeature *features, Py_ssize_t nlists)
     return n;
 }
 
+/* The payload of the run record at *offset of data (external_sort's length-prefixed shard records:
+ * a sort key closed by a NUL, copy and rank, then the packed instance), and *offset moved past it:
+ * 1; 0 at the end or where the last record is cut (the caller reports the bytes left); -1 with an
+ * exception set for a record without its key. */
+static int
+next_run_payload(const unsigned char *data, Py_ssize_t size, Py_ssize_t *offset,
+                 const unsigned char **payload, Py_ssize_t *payload_size)
+{
+    const unsigned char *record, *end;
+    Py_ssize_t length;
+    if (*offset + 4 > size)
+        return 0;
+    length = (Py_ssize_t)data[*offset] << 24 | (Py_ssize_t)data[*offset + 1] << 16
+             | (Py_ssize_t)data[*offset + 2] << 8 | (Py_ssize_t)data[*offset + 3];
+    if (length > size - *offset - 4)
+        return 0;
+    record = data + *offset + 4;
+    end = length > 8 ? memchr(record + 8, 0, length - 8) : NULL;
+    if (end == NULL || end + 9 > record + length) {
+        PyErr_SetString(PyExc_ValueError, "a run record without its key");
+        return -1;
+    }
+    *payload = end + 9;   /* the NUL, then copy and rank */
+    *payload_size = record + length - *payload;
+    *offset += 4 + length;
+    return 1;
+}
+
 /* frame_run(data, plan, nlists) -> (TFRecords bytes, bytes consumed, records).
  * data: run-file bytes (external_sort.write_run of balanced_shards.shard_record records), whose
  * packed instances hold nlists lists; every whole record in data becomes one framed TFRecord, a
@@ -1033,9 +1061,10 @@ frame_run(PyObject *self, PyObject *args)
     Py_buffer view;
     PyObject *plan, *fast = NULL, *result = NULL;
     PlannedFeature features[MAX_FEATURES];
-    Py_ssize_t nfeatures = 0, nlists, offset = 0, records = 0, f;
+    Py_ssize_t nfeatures = 0, nlists, offset = 0, records = 0, f, payload_size;
     Buffer out = {NULL, 0, 0}, body = {NULL, 0, 0}, packed = {NULL, 0, 0};
-    const unsigned char *data;
+    const unsigned char *data, *payload;
+    int more;
 
     memset(features, 0, sizeof(features));
     if (!PyArg_ParseTuple(args, "y*On", &view, &plan, &nlists))
@@ -1050,24 +1079,14 @@ frame_run(PyObject *self, PyObject *args)
         nfeatures = MAX_FEATURES;
         goto done;
     }
-    while (offset + 4 <= view.len) {
-        Py_ssize_t length = (Py_ssize_t)data[offset] << 24 | (Py_ssize_t)data[offset + 1] << 16
-                            | (Py_ssize_t)data[offset + 2] << 8 | (Py_ssize_t)data[offset + 3];
-        const unsigned char *record = data + offset + 4, *end;
-        if (length > view.len - offset - 4)
-            break;   /* cut: left for the next call */
-        end = length > 8 ? memchr(record + 8, 0, length - 8) : NULL;
-        if (end == NULL || end + 9 > record + length) {
-            PyErr_SetString(PyExc_ValueError, "a run record without its key");
-            goto done;
-        }
-        end += 9;   /* the NUL, then copy and rank */
-        if (example_of_packed(&body, &packed, end, record + length - end, features, nfeatures, nlists)
+    while ((more = next_run_payload(data, view.len, &offset, &payload, &payload_size)) == 1) {
+        if (example_of_packed(&body, &packed, payload, payload_size, features, nfeatures, nlists)
                 || put_framed(&out, &body))
             goto done;
-        offset += 4 + length;
         records++;
     }
+    if (more < 0)
+        goto done;
     result = Py_BuildValue("y#nn", out.data ? (const char *)out.data : "", out.size, offset, records);
 done:
     for (f = 0; f < nfeatures; f++)
@@ -1108,8 +1127,9 @@ columns_run(PyObject *self, PyObject *args)
     PyObject *lists_out = NULL, *result = NULL;
     Buffer labels = {NULL, 0, 0}, values[MAX_LISTS], offsets[MAX_LISTS];
     PackedList lists[MAX_LISTS];
-    Py_ssize_t nlists, offset = 0, records = 0, i, k;
-    const unsigned char *data;
+    Py_ssize_t nlists, offset = 0, records = 0, i, k, payload_size;
+    const unsigned char *data, *payload;
+    int more;
 
     memset(values, 0, sizeof(values));
     memset(offsets, 0, sizeof(offsets));
@@ -1123,20 +1143,9 @@ columns_run(PyObject *self, PyObject *args)
     for (k = 0; k < nlists; k++)
         if (put_int32(&offsets[k], 0, "offset"))
             goto done;
-    while (offset + 4 <= view.len) {
-        Py_ssize_t length = (Py_ssize_t)data[offset] << 24 | (Py_ssize_t)data[offset + 1] << 16
-                            | (Py_ssize_t)data[offset + 2] << 8 | (Py_ssize_t)data[offset + 3];
-        const unsigned char *record = data + offset + 4, *end;
+    while ((more = next_run_payload(data, view.len, &offset, &payload, &payload_size)) == 1) {
         long long label;
-        if (length > view.len - offset - 4)
-            break;   /* cut: left for the caller to report */
-        end = length > 8 ? memchr(record + 8, 0, length - 8) : NULL;
-        if (end == NULL || end + 9 > record + length) {
-            PyErr_SetString(PyExc_ValueError, "a run record without its key");
-            goto done;
-        }
-        end += 9;   /* the NUL, then copy and rank */
-        if (parse_packed(end, record + length - end, nlists, &label, lists)
+        if (parse_packed(payload, payload_size, nlists, &label, lists)
                 || put_int32(&labels, label, "label"))
             goto done;
         for (k = 0; k < nlists; k++) {
@@ -1148,9 +1157,10 @@ columns_run(PyObject *self, PyObject *args)
             if (put_int32(&offsets[k], values[k].size / 4, "offset"))
                 goto done;
         }
-        offset += 4 + length;
         records++;
     }
+    if (more < 0)
+        goto done;
     if ((lists_out = PyTuple_New(nlists)) == NULL)
         goto done;
     for (k = 0; k < nlists; k++) {
