@@ -795,7 +795,7 @@ list_value(const PackedList *list, Py_ssize_t i)
     return get_little(list->values + i * list->size, list->size, list->is_signed);
 }
 
-#define MAX_UNPACKED 64
+#define MAX_LISTS 8
 
 /* The label and the first count lists of a packed instance; 0, or -1 with an exception set. */
 static int
@@ -847,12 +847,12 @@ unpack_lists(PyObject *self, PyObject *args)
     Py_buffer view;
     Py_ssize_t count, i, j;
     PyObject *lists = NULL, *result = NULL;
-    PackedList packed[MAX_UNPACKED];
+    PackedList packed[MAX_LISTS];
     long long label;
 
     if (!PyArg_ParseTuple(args, "y*n", &view, &count))
         return NULL;
-    if (count < 0 || count > MAX_UNPACKED) {
+    if (count < 0 || count > MAX_LISTS) {
         PyErr_SetString(PyExc_ValueError, "count out of range");
         goto done;
     }
@@ -878,7 +878,6 @@ done:
 }
 
 #define MAX_FEATURES 16
-#define MAX_LISTS 8
 #define SOURCE_LABEL 100   /* the label, as a list of one */
 #define SOURCE_ONES 200    /* 200 + k: a 1 for each value of list k */
 

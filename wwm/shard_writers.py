@@ -86,8 +86,8 @@ class _TFRecordWriter:
         # wbits 31: a gzip stream whose header has no name and mtime 0, so bytes are reproducible.
         self._gzip = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31) if spec.compression == 'gzip' else None
 
-    def write_run(self, data) -> int:
-        framed, records = self._frame(data)
+    def write_run(self, run: '_Run') -> int:
+        framed, records = self._frame(run.data)
         self._sink.write(self._gzip.compress(framed) if self._gzip else framed)
         return records
 
@@ -97,8 +97,8 @@ class _TFRecordWriter:
 
 
 class _ColumnarWriter:
-    """Takes a run's bytes whole, as Arrow columns built from its int32 buffers
-    (packed_instances.run_columns), and hands the format's writer batches of exactly BATCH_ROWS
+    """Takes a run whole, as Arrow columns built on its int32 buffers (_Run.table, shared by the
+    Arrow and Parquet files of a shard), and hands the format's writer batches of exactly BATCH_ROWS
     rows (the last one shorter), wherever the runs begin and end."""
 
     def __init__(self, spec: OutputSpec, sink):
@@ -113,16 +113,13 @@ class _ColumnarWriter:
     def _write_table(self, table: pa.Table) -> None:
         raise NotImplementedError
 
-    def write_run(self, data) -> int:
-        records, labels, lists = run_columns(data)
-        columns = dict(zip(LIST_FIELDS, (_list_array(records, *pair) for pair in lists)))
-        columns['next_sentence_label'] = _int32_array(records, labels)
-        self._pending.append(pa.Table.from_arrays([columns[name] for name in self._schema.names],
-                                                  schema=self._schema))
-        self._rows += records
+    def write_run(self, run: '_Run') -> int:
+        table = run.table(self._schema)
+        self._pending.append(table)
+        self._rows += table.num_rows
         while self._rows >= BATCH_ROWS:
             self._write_rows(BATCH_ROWS)
-        return records
+        return table.num_rows
 
     def _write_rows(self, rows: int) -> None:
         table = pa.concat_tables(self._pending)
@@ -138,6 +135,23 @@ class _ColumnarWriter:
         if self._rows:
             self._write_rows(self._rows)
         self._writer.close()
+
+
+class _Run:
+    """A run's bytes, and its rows as an Arrow table made once for all the columnar formats."""
+
+    def __init__(self, data):
+        self.data = data
+        self._tables = {}
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        if schema not in self._tables:
+            records, labels, lists = run_columns(self.data)
+            columns = dict(zip(LIST_FIELDS, (_list_array(records, *pair) for pair in lists)))
+            columns['next_sentence_label'] = _int32_array(records, labels)
+            self._tables[schema] = pa.Table.from_arrays([columns[name] for name in schema.names],
+                                                        schema=schema)
+        return self._tables[schema]
 
 
 def _int32_array(length: int, data: bytes) -> pa.Array:
@@ -177,7 +191,8 @@ class ShardFiles:
     def write_run(self, data) -> int:
         """A whole run file's bytes (external_sort.write_run of shard records) to every file;
         returns how many records it held."""
-        (count,) = {writer.write_run(data) for writer in self._writers}   # every format read the same records
+        run = _Run(data)
+        (count,) = {writer.write_run(run) for writer in self._writers}   # every format read the same records
         return count
 
     def close(self) -> None:
