@@ -47,10 +47,12 @@ from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources, source_weight
-from transforms.write_shards import INCOMPLETE_DIR, WriteShards, runs_folder
+from transforms.write_shards import INCOMPLETE_DIR, PIECE_BYTES, WriteShards, runs_folder
 from wwm import vocab as vocab_lib
+from wwm.balanced_shards import piece_bits_for
 from wwm.document_files import read_documents
 from wwm.masking import MaskingConfig
+from wwm.readers.decompress import SUFFIXES
 from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
 from wwm.shard_writers import output_specs
 from wwm.text_cleaning import clean_text
@@ -58,6 +60,12 @@ from wwm.word_boundaries import chinese_char_ids
 
 PROG = 'build_pretraining_data'
 REJECT_SAMPLES = 20
+# Bytes of shard records a byte of input text makes per copy (--dupe_factor), a little over what
+# bench_corpus/corpus_10mb.txt makes at --max_seq_length 128 and 512: static 1.37 and 1.43 (dupe 10),
+# dynamic 2.27 and 2.50 (its records hold every token's word).
+RECORD_BYTES_PER_TEXT_BYTE = {'static': 2, 'dynamic': 3}
+# What a byte of compressed input is taken to hold (Chinese text: gzip about 2.5, bz2 and xz 3-4).
+COMPRESSED_TEXT_BYTES = 4
 # Recorded in the manifest. The input globs and output dir are not: the manifest names the input
 # files relative to their common folder, so a moved corpus or output gives the same manifest.
 # max_seq_length and max_predictions_per_seq are recorded per dataset, and --similar_words as the
@@ -134,6 +142,15 @@ def clear_output_dir(output_dir: str, runs_dir: str) -> list:
     return old + [folder for folder in dict.fromkeys(folders + [runs_dir]) if delete_folder(folder)]
 
 
+def expected_record_bytes(files, dupe_factor: int, masking: str) -> int:
+    """About how many bytes of shard records each dataset makes, from the input files' sizes, to
+    cut the shard sort into pieces of about PIECE_BYTES before any record exists. Markup, junk and
+    duplicates only make it an over-estimate, which makes more, smaller pieces."""
+    text_bytes = sum(f.size * f.weight * (COMPRESSED_TEXT_BYTES if f.path.lower().endswith(SUFFIXES) else 1)
+                     for f in files)
+    return int(text_bytes * dupe_factor * RECORD_BYTES_PER_TEXT_BYTE[masking])
+
+
 def _read_stats(document):
     yield from per_source(document.source, 'documents_read', 1)
     yield from per_source(document.source, 'characters_read', len(document.text))
@@ -189,8 +206,8 @@ def _finish_instances(instances, job, plan, vocab, vocab_bytes, label):
 def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> None:
     """Instances, masks, shards and manifest of one --max_seq_length.
 
-    ``shared`` holds what every dataset of the run has in common: the document counts, the reject
-    samples and the manifest's options and vocab entries.
+    ``shared`` holds what every dataset of the run has in common: the pieces of the shard sort, the
+    document counts, the reject samples and the manifest's options and vocab entries.
     """
     label = 'Seq%d.' % plan.max_seq_length
     instances = document_groups | label + 'CreateInstances' >> CreateInstances(InstanceConfig(
@@ -200,7 +217,8 @@ def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> No
     specs = output_specs(output_formats(job), job.tfrecord_compression, job.masking,
                          plan.max_seq_length, plan.max_predictions_per_seq)
     shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, job.num_shards,
-                                                             job.random_seed, specs, job.sort_temp_dir)
+                                                             job.random_seed, specs, job.sort_temp_dir,
+                                                             shared['piece_bits'])
     counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
         functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
     if mask_stats is not None:
@@ -269,6 +287,8 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
     options['input_weights'] = {name: weight for name, weight in weights.items() if weight != 1}
     options['similar_words_sha256'] = similar_words_digest
     shared = {
+        'piece_bits': piece_bits_for(expected_record_bytes(files, job.dupe_factor, job.masking),
+                                     PIECE_BYTES),
         'counts': (read.documents | 'CountRead' >> CountStats(_read_stats),
                    read.dropped | 'CountUnreadable' >> CountStats(_unreadable_stats),
                    dropped | 'CountDropped' >> CountStats(_dropped_stats),

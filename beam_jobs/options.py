@@ -227,12 +227,13 @@ def _common_folder(paths) -> str:
     return prefix
 
 
-def _match(pattern: str) -> list:
+def _match(pattern: str) -> dict:
+    """{path: size in bytes} of the files ``pattern`` matches. Raises UsageError where none."""
     try:
         matched = FileSystems.match([pattern])[0].metadata_list
     except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
         raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
-    matched = [m.path for m in matched if not m.path.endswith('/')]
+    matched = {m.path: m.size_in_bytes for m in matched if not m.path.endswith('/')}
     if not matched:
         raise UsageError('no input file matched %r' % pattern)
     return matched
@@ -241,16 +242,17 @@ def _match(pattern: str) -> list:
 def resolve_inputs(entries) -> list:
     """An InputFile for every file the SourceEntries match, sorted by path; a file matched by two
     entries with different settings is an error. Names are paths below the files' common folder."""
-    chosen = {}
+    chosen, sizes = {}, {}
     for entry in entries:
-        for path in _match(entry.pattern):
+        for path, size in _match(entry.pattern).items():
             earlier = chosen.setdefault(path, entry)
+            sizes[path] = size
             if earlier[1:] != entry[1:]:
                 raise UsageError('%s is matched by sources %r and %r with different settings'
                                  % (path, earlier.pattern, entry.pattern))
     paths = sorted(chosen)
     prefix = _common_folder(paths)
-    return [InputFile(path, path[len(prefix):], chosen[path].spec, chosen[path].weight)
+    return [InputFile(path, path[len(prefix):], chosen[path].spec, chosen[path].weight, sizes[path])
             for path in paths]
 
 

@@ -19,8 +19,10 @@ class ReadSpec(NamedTuple):
 
 class InputFile(NamedTuple):
     """A matched input file. ``name`` is its path below the inputs' common folder (used in document
-    ids, so ids do not depend on where the corpus lies); ``weight`` is its up-sampling weight."""
+    ids, so ids do not depend on where the corpus lies); ``weight`` is its up-sampling weight;
+    ``size`` its bytes as stored (compressed or not), which sizes the shard sort's pieces."""
     path: str
     name: str
     spec: ReadSpec = ReadSpec()
     weight: float = 1.0
+    size: int = 0

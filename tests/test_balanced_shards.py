@@ -1,16 +1,22 @@
 """Shards hold contiguous ranges of the global seeded-hash order, their sizes differ by at most one,
-also when fine buckets are large enough to straddle several shards."""
+however the order is cut into sorted pieces (one for all shards, several to a shard, one shared by
+two shards)."""
+import io
+import pathlib
 import random
 from collections import Counter
 
 import pytest
 
+from beam_jobs.build_pretraining_data import expected_record_bytes, run
 from schemas.records import InstanceKey, TrainingInstance
+from schemas.sources import InputFile
+from tests.conftest import DEMO_CORPUS
 from tests.output_datasets import dataset_instances, write_dataset
 from transforms import write_shards
-from wwm import balanced_shards
-from wwm.balanced_shards import ShardLayout, own_records, record_hash, record_payload, shard_record
-from wwm.external_sort import sorted_records
+from wwm.balanced_shards import (MAX_PIECE_BITS, ShardLayout, piece_bits_for, piece_of, record_hash,
+                                  record_payload, shard_record)
+from wwm.external_sort import run_slice, sorted_records, split_run, write_run
 from wwm.hashing import stable_hash64
 
 SEED = 12345
@@ -29,36 +35,62 @@ def _global_order(keyed):
             sorted(keyed, key=lambda kv: (stable_hash64(SEED, 'shuffle', *kv[0]),) + tuple(kv[0]))]
 
 
-def _layout(num_shards, bucket_counts, piece_bytes=1 << 30):
-    """A layout from (bucket, records) pairs, each record 10 bytes."""
-    return ShardLayout.from_counts(num_shards, [(b, n, 10 * n) for b, n in bucket_counts], piece_bytes)
-
-
-def test_layout_ranks_buckets_in_hash_order():
-    layout = _layout(4, [(9, 3), (2, 5), (5, 2)])
-    assert layout.total == 10 and layout.buckets == (2, 5, 9) and layout.first_ranks == (0, 5, 7)
+def test_layout_ranks_pieces_in_hash_order():
+    layout = ShardLayout.from_counts(4, {9: 3, 2: 5, 5: 2, 7: 0})
+    assert layout.total == 10 and layout.pieces == (2, 5, 9) and layout.first_ranks == (0, 5, 7)
     assert [layout.shard_of(rank) for rank in range(10)] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
-    assert list(layout.shards_of_bucket(2)) == [0, 1]
-    assert list(layout.shards_of_bucket(5)) == [2]
-    assert list(layout.shards_of_bucket(9)) == [2, 3]
+    assert [layout.shard_runs(shard) for shard in range(4)] == [
+        [(2, 0, 3)], [(2, 3, 2)], [(5, 0, 2), (9, 0, 1)], [(9, 1, 2)]]
 
 
-def test_pieces_are_cut_at_each_shard_start_and_past_the_byte_bound():
-    # Buckets of 3, 3, 1, 3 records (10 bytes each): ranks 0-2, 3-5, 6, 7-9; shards of ranks 0-4, 5-9.
-    layout = _layout(2, [(0, 3), (1, 3), (2, 1), (3, 3)], piece_bytes=40)
-    assert layout.pieces == (0, 1, 2, 2)   # bucket 1 would make 60 bytes; bucket 2 starts shard 1
-    assert layout.pieces_of_bucket(1) == [(0, 1), (1, 1)]   # it straddles the two shards
-    assert layout.pieces_of_bucket(3) == [(1, 2)]           # 40 bytes with bucket 2: not past the bound
-    assert _layout(2, [(0, 9)], piece_bytes=40).pieces == (0,)   # larger than the bound: on its own
+@pytest.mark.parametrize('seed', range(20))
+def test_shard_runs_cover_every_rank_once_in_order(seed):
+    """Empty pieces, pieces larger than a shard, more shards than records."""
+    rng = random.Random(seed)
+    counts = {piece: rng.choice([0, 1, 2, 5, 40]) for piece in rng.sample(range(64), rng.randrange(1, 20))}
+    layout = ShardLayout.from_counts(rng.choice([1, 2, 3, 7, 50]), counts)
+    ranks_of = dict(zip(layout.pieces, layout.first_ranks))
+    seen = []
+    for shard in range(layout.num_shards):
+        ranks = [ranks_of[piece] + skip + n for piece, skip, take in layout.shard_runs(shard)
+                 for n in range(take)]
+        assert all(take > 0 and skip + take <= counts[piece] for piece, skip, take in layout.shard_runs(shard))
+        assert all(layout.shard_of(rank) == shard for rank in ranks)
+        seen += ranks
+    assert seen == list(range(sum(counts.values())))
 
 
-def test_each_shard_keeps_only_its_ranks_of_a_straddling_bucket():
-    layout = _layout(3, [(0, 4), (1, 2)])   # ranks 0-3 in bucket 0, 4-5 in bucket 1
-    top = 64 - balanced_shards.BUCKET_BITS
-    records = [shard_record(n if n < 4 else (1 << top) + n, ('k', n, 0), b'%d' % n) for n in range(6)]
-    kept = [[bytes(record_payload(record)) for record in own_records(records, layout, shard)]
-            for shard in range(3)]
-    assert kept == [[b'0', b'1'], [b'2', b'3'], [b'4', b'5']]
+def test_no_records_give_empty_shards():
+    layout = ShardLayout.from_counts(3, {})
+    assert layout.total == 0 and [layout.shard_runs(shard) for shard in range(3)] == [[], [], []]
+
+
+@pytest.mark.parametrize('expected_bytes, bits', [(0, 0), (100, 0), (8 << 20, 0), ((8 << 20) + 1, 1),
+                                                  (25 * (8 << 20), 5), (1 << 60, MAX_PIECE_BITS)])
+def test_pieces_are_sized_from_the_expected_bytes(expected_bytes, bits):
+    assert piece_bits_for(expected_bytes, 8 << 20) == bits
+
+
+def test_pieces_are_ranges_of_the_hash_order():
+    rng = random.Random(5)
+    hashes = sorted(rng.getrandbits(64) for _ in range(1000))
+    assert [piece_of(h, 0) for h in hashes] == [0] * 1000
+    pieces = [piece_of(h, 4) for h in hashes]
+    assert pieces == sorted(pieces) and set(pieces) == set(range(16))
+    assert piece_of(2 ** 64 - 1, MAX_PIECE_BITS) == 2 ** MAX_PIECE_BITS - 1
+
+
+def test_a_slice_of_a_run_is_a_run_of_those_records():
+    records = [b'r%d' % n * (n % 4) for n in range(30)]
+    handle = io.BytesIO()
+    assert write_run(handle, records) == 30
+    data = handle.getvalue()
+    for skip, take in [(0, 30), (0, 1), (29, 1), (7, 11), (30, 0)]:
+        assert list(split_run(run_slice(data, skip, take))) == records[skip:skip + take]
+    with pytest.raises(ValueError, match='holds 30 records, not the 31'):
+        run_slice(data, 20, 11)
+    with pytest.raises(ValueError, match='cut short'):
+        run_slice(data[:-1], 0, 30)
 
 
 def test_records_sort_as_bytes_in_the_order_of_their_hash_and_key():
@@ -88,16 +120,13 @@ def test_the_sorter_spills_runs_and_merges_them_in_order(tmp_path):
     assert list(sorted_records(iter(records))) == sorted(records)
 
 
-@pytest.mark.parametrize('bucket_bits, num_shards, piece_bytes', [(16, 7, 1 << 20), (3, 20, 1 << 20),
-                                                                  (16, 7, 2000), (3, 20, 2000)])
-def test_written_shards_are_balanced_ranges_of_the_global_order(tmp_path, monkeypatch, bucket_bits,
-                                                                num_shards, piece_bytes):
-    """With 2000-byte pieces each shard is sorted in several (1000 records of about 60 bytes)."""
-    monkeypatch.setattr(balanced_shards, 'BUCKET_BITS', bucket_bits)
+@pytest.mark.parametrize('piece_bits, num_shards', [(0, 7), (3, 20), (6, 7), (6, 20)])
+def test_written_shards_are_balanced_ranges_of_the_global_order(tmp_path, piece_bits, num_shards):
+    """With 6 bits, 1000 records are sorted in 64 pieces, several to a shard and shared by two."""
     keyed = _keyed(1000)
     manifest = write_dataset(tmp_path, keyed, 'static', VOCAB, formats=('tfrecord', 'arrow'),
                              num_shards=num_shards, max_seq_length=8, max_predictions_per_seq=2,
-                             piece_bytes=piece_bytes)
+                             piece_bits=piece_bits)
     for output_format in ('tfrecord', 'arrow'):
         records = [s['records'] for s in manifest['formats'][output_format]['shards']]
         assert len(records) == num_shards and sum(records) == 1000
@@ -105,21 +134,21 @@ def test_written_shards_are_balanced_ranges_of_the_global_order(tmp_path, monkey
         assert dataset_instances(tmp_path, manifest, output_format) == _global_order(keyed)
 
 
-def test_the_files_do_not_depend_on_the_piece_size(tmp_path, monkeypatch):
-    """Sorted in one piece per shard or in many, a shard is the same bytes; no run file is left."""
+def test_the_files_do_not_depend_on_the_piece_count(tmp_path, monkeypatch):
+    """Sorted in one piece or in 64, a shard is the same bytes; no run file is left."""
     written, runs = {}, []
     sort = write_shards._SortPiece.process
     monkeypatch.setattr(write_shards._SortPiece, 'process',
-                        lambda self, element, layout: runs.append(element[0]) or sort(self, element, layout))
-    for piece_bytes in (1 << 30, 2000):
+                        lambda self, element: runs.append(element[0]) or sort(self, element))
+    for piece_bits in (0, 6):
         runs.clear()
-        folder = tmp_path / str(piece_bytes)
+        folder = tmp_path / str(piece_bits)
         write_dataset(folder, _keyed(1000), 'static', VOCAB, formats=('tfrecord', 'parquet'),
-                      num_shards=3, max_seq_length=8, max_predictions_per_seq=2, piece_bytes=piece_bytes)
-        written[piece_bytes] = {path.name: path.read_bytes() for path in folder.glob('part-*')}
+                      num_shards=3, max_seq_length=8, max_predictions_per_seq=2, piece_bits=piece_bits)
+        written[piece_bits] = {path.name: path.read_bytes() for path in folder.glob('part-*')}
         assert len(set(runs)) == len(runs) and not list(folder.glob('**/run-*'))
-        assert len(runs) == 3 if piece_bytes > 1 << 20 else len(runs) > 3 * 10, runs
-    assert written[1 << 30] == written[2000] and len(written[2000]) == 6
+        assert len(runs) == 1 if piece_bits == 0 else len(runs) > 50, runs
+    assert written[0] == written[6] and len(written[6]) == 6
 
 
 def test_hash_mod_n_would_be_unbalanced():
@@ -135,3 +164,26 @@ def test_fewer_records_than_shards_gives_every_file(tmp_path):
     for output_format in ('tfrecord', 'parquet'):
         assert sorted(s['records'] for s in manifest['formats'][output_format]['shards']) == [0, 0, 1, 1]
         assert len(dataset_instances(tmp_path, manifest, output_format)) == 2
+
+
+@pytest.mark.parametrize('masking, dupe_factor', [('static', 3), ('dynamic', 1)])
+def test_the_job_expects_at_least_the_record_bytes_it_makes(tmp_path, monkeypatch, real_vocab_path,
+                                                            masking, dupe_factor):
+    """The pieces are sized from an estimate of each dataset's record bytes: on plain Chinese text
+    it must not fall short (pieces would outgrow PIECE_BYTES), nor be far over (too many pieces)."""
+    written = Counter()
+
+    def counting_write_run(handle, records):
+        records = list(records)
+        written[pathlib.Path(handle.name).parent.parent.name] += sum(4 + len(r) for r in records)
+        return write_run(handle, records)
+
+    monkeypatch.setattr(write_shards, 'write_run', counting_write_run)
+    inputs = [DEMO_CORPUS / 'news.txt', DEMO_CORPUS / 'wiki.txt']
+    assert run(['--input', str(DEMO_CORPUS / '*.txt'), '--output_dir', str(tmp_path / 'out'),
+                '--vocab_file', str(real_vocab_path), '--masking', masking, '--dupe_factor',
+                str(dupe_factor), '--max_seq_length', '128', '--max_seq_length', '512']) == 0
+    files = [InputFile(str(path), path.name, size=path.stat().st_size) for path in inputs]
+    expected = expected_record_bytes(files, dupe_factor, masking)
+    assert set(written) == {'seq128', 'seq512'}
+    assert all(expected / 2 < size <= expected for size in written.values()), (expected, written)

@@ -8,7 +8,9 @@ import json
 import pytest
 import zstandard
 
-from beam_jobs.build_pretraining_data import run
+from beam_jobs.build_pretraining_data import (COMPRESSED_TEXT_BYTES, RECORD_BYTES_PER_TEXT_BYTE,
+                                              expected_record_bytes, run)
+from beam_jobs.options import resolve_inputs
 from schemas.sources import ReadSpec
 from tests.conftest import DEMO_CORPUS, ROOT, shared_file
 from wwm.sources import parse_sources
@@ -134,3 +136,18 @@ def test_job_on_mixed_real_formats_accounts_for_every_document(mixed_corpus, rea
                (output_dir / 'rejects' / 'redirect.jsonl').read_text(encoding='utf-8').splitlines()]
     assert {(s['source'], s['offset'] > 0) for s in samples} == {('zhwiki-pages-articles.xml.bz2', True)}
     assert collections.Counter(s['reason'] for s in samples) == {'redirect': 2}
+
+
+def test_the_shard_sort_is_sized_from_the_inputs_stored_bytes(tmp_path):
+    """Sizes as matched, compressed files counted as the text they hold, weights and copies."""
+    (tmp_path / 'a.txt').write_bytes(b'x' * 1000)
+    (tmp_path / 'b.txt.gz').write_bytes(b'y' * 300)
+    (tmp_path / 'sources.yaml').write_text('- {path: "%s/a.txt", weight: 2}\n- path: "%s/b.txt.gz"\n'
+                                           % (tmp_path, tmp_path), encoding='utf-8')
+    files = resolve_inputs(parse_sources((tmp_path / 'sources.yaml').read_text(encoding='utf-8'),
+                                         ReadSpec()))
+    assert [(f.name, f.size, f.weight) for f in files] == [('a.txt', 1000, 2.0), ('b.txt.gz', 300, 1.0)]
+    text_bytes = 1000 * 2 + 300 * COMPRESSED_TEXT_BYTES
+    for masking in ('static', 'dynamic'):
+        assert (expected_record_bytes(files, 10, masking)
+                == text_bytes * 10 * RECORD_BYTES_PER_TEXT_BYTE[masking])

@@ -2,87 +2,81 @@
 
 Shard = hash mod N gives binomially unbalanced shards. Here every record has a global rank in the
 order of its seeded 64-bit hash, and shard s holds the contiguous ranks [s*T/N, (s+1)*T/N) of the T
-records: shard sizes differ by at most one. The rank comes in two phases:
+records: shard sizes differ by at most one. The ranks come in two steps:
 
-1. The top ``BUCKET_BITS`` bits of the hash name a fine bucket; buckets are ranges of the hash
-   order, so counting records per bucket (a tiny side input) and taking prefix sums gives each
-   bucket's first rank.
-2. A bucket lies inside one shard except at the N-1 shard boundaries: a record is sent to every
-   shard its bucket overlaps (one bucket per boundary is sent twice), and each shard's writer sorts
-   what it receives (with bounded memory), numbers each bucket's records from the bucket's first
-   rank, and keeps the ranks that are its own.
+1. The top ``piece_bits`` bits of the hash name the record's piece: pieces are ranges of the hash
+   order, fixed before any record exists (piece_bits_for sizes them from the expected bytes), so a
+   record goes to its piece in the stage that makes it. Each piece is sorted on its own, which
+   also counts its records.
+2. Prefix sums of the pieces' counts (a tiny side input) give each piece's first rank, so shard s
+   reads the sorted pieces its ranks fall in, in order, skipping the ranks before its first and
+   stopping at its last (ShardLayout.shard_runs).
 
-A shard is sorted in pieces: consecutive buckets of about ``piece_bytes`` of records, each sorted
-on its own (a piece follows the ones before it in the hash order), so that no worker receives a
-whole shard as one grouped element: Beam's local runner, for one, sends a key's grouped values as
-one message, and a shard grows with the corpus.
+The pieces are fixed rather than cut from counted records so that records cross one shuffle only:
+counting them first needs every record held (materialized) until the counts are known, which on
+Beam's local runner relays each record twice more.
 """
 import bisect
 import struct
-from typing import Iterable, Iterator, NamedTuple, Tuple
+from typing import NamedTuple
 
-BUCKET_BITS = 16
+# 65,536 pieces: with pieces of about 8 MB, enough for 512 GB of records a dataset. Past that the
+# pieces grow, and so does a sorting worker's memory.
+MAX_PIECE_BITS = 16
 _COPY_AND_RANK = struct.Struct('>II')
 
 
-def bucket_of(sort_hash: int) -> int:
-    """The fine bucket of a 64-bit hash: its top bits, so buckets follow the hash order."""
-    return sort_hash >> (64 - BUCKET_BITS)
+def piece_bits_for(expected_bytes: int, piece_bytes: int) -> int:
+    """The fewest top hash bits that cut ``expected_bytes`` of records into pieces of at most about
+    ``piece_bytes`` (the hash is uniform, so the pieces are about equal)."""
+    pieces = max(1, -(-int(expected_bytes) // piece_bytes))
+    return min(MAX_PIECE_BITS, (pieces - 1).bit_length())
+
+
+def piece_of(sort_hash: int, piece_bits: int) -> int:
+    """The piece of a 64-bit hash: its top bits, so pieces follow the hash order."""
+    return sort_hash >> (64 - piece_bits)
 
 
 class ShardLayout(NamedTuple):
-    """Where each non-empty bucket starts in the global order, how ranks map to shards, and which
-    piece of the order each bucket is sorted in."""
+    """Where each non-empty piece starts in the global order, and which ranks each shard holds."""
     num_shards: int
     total: int
-    buckets: tuple      # sorted non-empty bucket numbers
-    first_ranks: tuple  # first global rank of each of those buckets
+    pieces: tuple       # sorted non-empty piece numbers
+    first_ranks: tuple  # first global rank of each of those pieces
     counts: tuple       # records in each
-    pieces: tuple       # the piece each is in: consecutive buckets, numbered in hash order
 
     @classmethod
-    def from_counts(cls, num_shards: int, bucket_sizes: Iterable[Tuple[int, int, int]],
-                    piece_bytes: int) -> 'ShardLayout':
-        """From (bucket, records, bytes) triples in any order.
-
-        A piece starts at the first bucket of each shard and wherever the piece would outgrow
-        ``piece_bytes``; a bucket larger than that is a piece on its own.
-        """
-        triples = sorted(bucket_sizes)
-        total = sum(records for _, records, _ in triples)
-        firsts, pieces = [], []
-        rank = piece = held = 0
-        shard = None
-        for _, records, size in triples:
-            first_shard = rank * num_shards // total
-            if pieces and (first_shard != shard or held + size > piece_bytes):
-                piece, held = piece + 1, 0
+    def from_counts(cls, num_shards: int, piece_counts: dict) -> 'ShardLayout':
+        """From {piece: records}."""
+        pieces = tuple(sorted(piece for piece, count in piece_counts.items() if count))
+        firsts, rank = [], 0
+        for piece in pieces:
             firsts.append(rank)
-            pieces.append(piece)
-            shard, held, rank = first_shard, held + size, rank + records
-        return cls(num_shards, total, tuple(b for b, _, _ in triples), tuple(firsts),
-                   tuple(records for _, records, _ in triples), tuple(pieces))
+            rank += piece_counts[piece]
+        return cls(num_shards, rank, pieces, tuple(firsts), tuple(piece_counts[p] for p in pieces))
 
     def shard_of(self, rank: int) -> int:
         return rank * self.num_shards // self.total
 
-    def first_rank(self, bucket: int) -> int:
-        return self.first_ranks[bisect.bisect_left(self.buckets, bucket)]
+    def shard_start(self, shard: int) -> int:
+        """The first rank of ``shard`` (the total past the last): the least r with shard_of(r) >= shard."""
+        return -(-shard * self.total // self.num_shards)
 
-    def shards_of_bucket(self, bucket: int) -> range:
-        """The shards whose rank ranges the bucket's records fall in."""
-        return self._shards_at(bisect.bisect_left(self.buckets, bucket))
-
-    def pieces_of_bucket(self, bucket: int) -> list:
-        """(shard, piece) for each shard the bucket's records go to; a bucket that straddles shards
-        is in the last piece of its first shard and the first piece of each later one."""
-        index = bisect.bisect_left(self.buckets, bucket)
-        piece = self.pieces[index]
-        return [(shard, piece) for shard in self._shards_at(index)]
-
-    def _shards_at(self, index: int) -> range:
-        first = self.first_ranks[index]
-        return range(self.shard_of(first), self.shard_of(first + self.counts[index] - 1) + 1)
+    def shard_runs(self, shard: int) -> list:
+        """(piece, skip, take) for each piece the shard's ranks fall in, in order: the shard is those
+        pieces' sorted records, less ``skip`` at the start of each and past ``skip + take``."""
+        start, end = self.shard_start(shard), self.shard_start(shard + 1)
+        runs = []
+        index = max(0, bisect.bisect_right(self.first_ranks, start) - 1)
+        while index < len(self.pieces) and self.first_ranks[index] < end:
+            first, count = self.first_ranks[index], self.counts[index]
+            skip = max(start - first, 0)
+            take = min(end, first + count) - first - skip
+            if take > 0:
+                runs.append((self.pieces[index], skip, take))
+            index += 1
+        return runs
 
 
 def shard_record(sort_hash: int, key, payload: bytes) -> bytes:
@@ -112,19 +106,3 @@ def record_hash(record: bytes) -> int:
 def record_payload(record: bytes) -> memoryview:
     """The payload of a shard_record, without copying it."""
     return memoryview(record)[record.index(b'\0', 8) + 1 + _COPY_AND_RANK.size:]
-
-
-def own_records(sorted_records: Iterable[bytes], layout: ShardLayout, shard: int) -> Iterator[bytes]:
-    """The shard's own records among those sent to it, given in (hash, key) order.
-
-    A record's rank is its bucket's first rank plus its place among the bucket's records, all of
-    which this shard received.
-    """
-    bucket = rank = None
-    for record in sorted_records:
-        record_bucket = bucket_of(record_hash(record))
-        if record_bucket != bucket:
-            bucket, rank = record_bucket, layout.first_rank(record_bucket)
-        if layout.shard_of(rank) == shard:
-            yield record
-        rank += 1

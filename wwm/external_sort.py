@@ -14,11 +14,14 @@ _LENGTH = struct.Struct('>I')
 RECORD_OVERHEAD = 41
 
 
-def write_run(handle, records: Iterable[bytes]) -> None:
-    """Length-prefixed ``records`` to a binary file handle."""
+def write_run(handle, records: Iterable[bytes]) -> int:
+    """Length-prefixed ``records`` to a binary file handle; returns how many there were."""
+    count = 0
     for record in records:
         handle.write(_LENGTH.pack(len(record)))
         handle.write(record)
+        count += 1
+    return count
 
 
 def read_run(handle) -> Iterator[bytes]:
@@ -42,6 +45,23 @@ def split_run(data) -> Iterator[bytes]:
             raise ValueError('truncated run: a record of %d bytes has %d' % (length, size - offset))
         yield bytes(data[offset:offset + length])
         offset += length
+
+
+def run_slice(data, skip: int, take: int) -> bytes:
+    """Records ``skip`` to ``skip + take`` of write_run's bytes held in memory, as write_run's bytes.
+
+    Raises ValueError where the run holds fewer records (a run file cut short, or another one's).
+    """
+    offset = start = 0
+    for index in range(skip + take):
+        if index == skip:
+            start = offset
+        if offset + _LENGTH.size > len(data):
+            raise ValueError('the run holds %d records, not the %d needed' % (index, skip + take))
+        offset += _LENGTH.size + _LENGTH.unpack_from(data, offset)[0]
+        if offset > len(data):
+            raise ValueError('truncated run: its record %d is cut short' % index)
+    return bytes(data[start:offset]) if take else b''
 
 
 def _spill(records: list, directory: str):
