@@ -169,6 +169,17 @@ def test_large_bucket_compares_with_its_smallest_member(news, tmp_path, monkeypa
     assert {d['detail'].split(' (')[0] for d in dropped} == {'near duplicate of copies.txt:0'}
 
 
+def test_only_shared_buckets_get_their_signatures_back():
+    """Bands travel with doc ids alone; a signature is joined back only to buckets of two or more."""
+    assert list(dedup_transform._shared_bands((b'k1', iter(['a:0'])))) == []
+    assert list(dedup_transform._shared_bands((b'k2', iter(['a:0', 'b:0', 'c:0'])))) == [
+        ('a:0', b'k2'), ('b:0', b'k2'), ('c:0', b'k2')]
+    sig = np.arange(4, dtype=np.uint32).tobytes()
+    joined = list(dedup_transform._with_signature(('a:0', {'signature': [sig], 'bands': [b'k2', b'k5']})))
+    assert joined == [(b'k2', ('a:0', sig)), (b'k5', ('a:0', sig))]
+    assert list(dedup_transform._with_signature(('b:0', {'signature': [sig], 'bands': []}))) == []
+
+
 def test_exact_only_keeps_near_duplicates(news, tmp_path):
     documents = _planted_corpus(news[:12])
     kept, dropped = _deduplicate(documents, tmp_path, near=None)

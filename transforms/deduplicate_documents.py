@@ -1,9 +1,16 @@
 """Exact and near-duplicate removal across all sources (see wwm.dedup for the definitions).
 
-Only small records are grouped by fingerprint and by LSH band: (doc id) and (doc id, signature).
-Each group yields marks "document X duplicates document Y", Y of smaller keep rank; a last
-CoGroupByKey by doc id joins each document with its marks (at most one per band plus one exact),
-so the documents' text is shuffled once and no group holds more than one document's text.
+Only small records are grouped by fingerprint and by LSH band. Each group yields marks "document X
+duplicates document Y", Y of smaller keep rank; a last CoGroupByKey by doc id joins each document
+with its marks (at most one per band plus one exact), so the documents' text is shuffled once and no
+group holds more than one document's text.
+
+A signature (``num_perm`` values, 512 bytes by default) crosses the shuffle once per document, not
+once per band: bands are first grouped with doc ids alone, and only the members of buckets shared
+by two or more documents (few in any corpus) get their signature back, by doc id, for a second
+grouping by band that compares them. With the signature in every band message the band shuffle
+carried 2.5 times the bytes of the text itself (9 bands at the default threshold), the largest
+shuffle of a dupe-1 job; the marks are the same either way.
 
 LSH buckets: one of up to ``MAX_PAIRWISE_BUCKET`` members is compared pairwise (each member with
 every member of smaller rank). A larger one (text shared by many documents: a template, a
@@ -35,7 +42,8 @@ class _Mark(NamedTuple):
 
 
 class _Fingerprint(beam.DoFn):
-    """Document -> (doc_id, document); exact fingerprints and band keys to the side outputs."""
+    """Document -> (doc_id, document); to the side outputs, its exact fingerprint, its signature
+    (doc_id, signature bytes) and its band keys (band key, doc_id)."""
 
     def __init__(self, exact: bool, near: Optional[dedup.NearDuplicateParams]):
         self._exact = exact
@@ -50,9 +58,30 @@ class _Fingerprint(beam.DoFn):
             yield beam.pvalue.TaggedOutput('exact', (dedup.exact_fingerprint(normalized), document.doc_id))
         if self._near:
             sig = dedup.signature(normalized, self._near, self._permutations)
-            member = (document.doc_id, sig.tobytes())
+            yield beam.pvalue.TaggedOutput('signatures', (document.doc_id, sig.tobytes()))
             for key in dedup.band_keys(sig, *self._layout):
-                yield beam.pvalue.TaggedOutput('bands', (key, member))
+                yield beam.pvalue.TaggedOutput('bands', (key, document.doc_id))
+
+
+def _shared_bands(key_and_doc_ids):
+    """(band key, doc ids) -> (doc_id, band key) for each member of a bucket of two or more."""
+    key, doc_ids = key_and_doc_ids
+    members = iter(doc_ids)
+    head = list(itertools.islice(members, 2))
+    if len(head) < 2:
+        return
+    for doc_id in itertools.chain(head, members):
+        yield doc_id, key
+
+
+def _with_signature(doc_id_and_groups):
+    """A document's signature and its shared bands -> (band key, (doc_id, signature)) per band."""
+    doc_id, groups = doc_id_and_groups
+    shared = list(groups['bands'])
+    if shared:
+        signature = next(iter(groups['signature']))
+        for key in shared:
+            yield key, (doc_id, signature)
 
 
 def _exact_marks(fingerprint_and_ids):
@@ -137,15 +166,20 @@ class DeduplicateDocuments(beam.PTransform):
 
     def expand(self, documents):
         keyed = documents | 'Fingerprint' >> beam.ParDo(_Fingerprint(self._exact, self._near)).with_outputs(
-            'exact', 'bands', main='documents')
+            'exact', 'signatures', 'bands', main='documents')
         marks = []
         if self._exact:
             marks.append(keyed.exact
                          | 'GroupByFingerprint' >> beam.GroupByKey()
                          | 'ExactMarks' >> beam.FlatMap(_exact_marks))
         if self._near:
-            marks.append(keyed.bands
-                         | 'GroupByBand' >> beam.GroupByKey()
+            shared = (keyed.bands
+                      | 'GroupByBand' >> beam.GroupByKey()
+                      | 'SharedBands' >> beam.FlatMap(_shared_bands))
+            marks.append({'signature': keyed.signatures, 'bands': shared}
+                         | 'JoinSignatures' >> beam.CoGroupByKey()
+                         | 'WithSignature' >> beam.FlatMap(_with_signature)
+                         | 'GroupSharedBand' >> beam.GroupByKey()
                          | 'NearMarks' >> beam.ParDo(_BucketMarks(self._near.threshold)))
         all_marks = marks | 'AllMarks' >> beam.Flatten()
         return ({'document': keyed.documents, 'marks': all_marks}
