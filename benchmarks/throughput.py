@@ -3,7 +3,7 @@
     python -m benchmarks.build_corpus --size_mb 10 30 100
     python -m benchmarks.throughput --vocab_file VOCAB --corpus bench_corpus/corpus_10mb.txt
     python -m benchmarks.throughput --vocab_file VOCAB --growth bench_corpus/corpus_{10,30,100}mb.txt \
-        --growth_workers 1 2 [--growth_dupe 10]
+        --growth_workers 1 2 [--growth_repeats 2] [--growth_dupe 10]
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
 plain Python loop: the work no pipeline can avoid. It uses the job's own segmenter and WordPiece
@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,50 +216,59 @@ def growth(args, job_args: list, segmenters, tokenizer) -> None:
     """The job on corpora of growing size, seq 128, at --growth_dupe (1 unless said), for each
     worker count.
 
+    The worker counts of one corpus run back to back (1, 2, 1, 2... with --growth_repeats), so a
+    ratio of two worker counts is taken minutes apart, not a whole growth run apart: this machine's
+    speed drifts by tens of percent within minutes. For the same reason the floor is measured right
+    before and right after every run, and each run is compared with the mean of the two.
+
     Besides each run's own throughput, prints the marginal one: the characters added from one corpus
     to the next over the wall time they added, per core. The fixed start-up of a run (Beam's imports
     and pipeline translation, worker processes, dictionaries: seconds that do not grow with the
-    corpus) cancels out of it, so it is the throughput a long run approaches. This machine's speed
-    drifts by tens of percent within minutes, so the floor is measured right before and right after
-    every run, and each run is compared with the mean of the two (a marginal figure with the mean
-    over both runs' floors).
+    corpus) cancels out of it, so it is the throughput a long run approaches (from each worker
+    count's first run of each corpus).
     """
     documents = read_documents(args.growth[0], args.stage_chars)
-    rows, walls = [], {}
+    results, walls = {}, {}
     floor_after = floors(documents, segmenters, tokenizer)
-    for workers in args.growth_workers:
-        previous = None
-        for corpus in args.growth:
-            chars = len(corpus.read_text(encoding='utf-8'))
-            floor_before = floor_after
-            result = pipeline_run(corpus, args.vocab_file, workers,
-                                  job_args + ['--dupe_factor', str(args.growth_dupe)])
-            floor_after = floors(documents, segmenters, tokenizer)
-            floor = (floor_before[0] + floor_after[0]) / 2
-            walls[workers, corpus] = result['wall_s']
-            per_core = chars / result['wall_s'] / workers
-            marginal = ['', '']
-            if previous and result['wall_s'] > previous[1]:
-                rate = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
-                marginal = ['%.0f' % rate, '%.2f' % (rate / ((floor + previous[2]) / 2))]
-            rows.append([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
-                         '%.0f / %.0f' % (floor_before[0], floor_after[0]), '%.0f' % per_core]
-                        + _versus(per_core, floor_before, floor_after) + marginal + _resource_cells(result))
-            previous = chars, result['wall_s'], floor
-            print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']), flush=True)
+    for corpus in args.growth:
+        chars = len(corpus.read_text(encoding='utf-8'))
+        for repeat in range(args.growth_repeats):
+            for workers in args.growth_workers:
+                floor_before = floor_after
+                result = pipeline_run(corpus, args.vocab_file, workers,
+                                      job_args + ['--dupe_factor', str(args.growth_dupe)])
+                floor_after = floors(documents, segmenters, tokenizer)
+                walls.setdefault((workers, corpus), []).append(result['wall_s'])
+                results.setdefault((workers, corpus), (chars, result, floor_before, floor_after))
+                print('  ran %s with %d worker(s): %.1f s' % (corpus.name, workers, result['wall_s']),
+                      flush=True)
     print('\ngrowth (dupe %d, seq 128, %s):\n' % (args.growth_dupe, args.segmenter))
     print(_row(['workers', 'corpus', 'M chars', 'wall s', 'floor before / after', 'chars/s/core',
                 'vs floor', 'vs reference floor', 'marginal chars/s/core', 'marginal vs floor',
                 'worker peak RSS MB', 'runner peak RSS MB', 'worker CPU s', 'runner CPU s']))
     print(_row(['---:', '---'] + ['---:'] * 12))
-    for row in rows:
-        print(_row(row))
+    for workers in args.growth_workers:
+        previous = None
+        for corpus in args.growth:
+            chars, result, floor_before, floor_after = results[workers, corpus]
+            floor = (floor_before[0] + floor_after[0]) / 2
+            per_core = chars / result['wall_s'] / workers
+            marginal = ['', '']
+            if previous and result['wall_s'] > previous[1]:
+                rate = (chars - previous[0]) / (result['wall_s'] - previous[1]) / workers
+                marginal = ['%.0f' % rate, '%.2f' % (rate / ((floor + previous[2]) / 2))]
+            print(_row([workers, corpus.name, '%.1f' % (chars / 1e6), '%.1f' % result['wall_s'],
+                        '%.0f / %.0f' % (floor_before[0], floor_after[0]), '%.0f' % per_core]
+                       + _versus(per_core, floor_before, floor_after) + marginal + _resource_cells(result)))
+            previous = chars, result['wall_s'], floor
     counts = sorted(args.growth_workers)
     if len(counts) > 1:
         print()
         for corpus in args.growth:
-            print('%s: %d workers / %d: %.2fx the speed' % (
-                corpus.name, counts[-1], counts[0], walls[counts[0], corpus] / walls[counts[-1], corpus]))
+            pairs = [one / many for one, many in zip(walls[counts[0], corpus], walls[counts[-1], corpus])]
+            print('%s: %d workers / %d: %s the speed (back-to-back pairs; median %.2fx)' % (
+                corpus.name, counts[-1], counts[0], ', '.join('%.2fx' % r for r in pairs),
+                statistics.median(pairs)))
 
 
 def main():
@@ -269,6 +279,8 @@ def main():
     parser.add_argument('--growth', type=pathlib.Path, nargs='*', default=[],
                         help='corpora of growing size, run at seq 128 with --growth_workers')
     parser.add_argument('--growth_dupe', type=int, default=1, help='dupe_factor of the growth runs')
+    parser.add_argument('--growth_repeats', type=int, default=1,
+                        help='runs of each (corpus, worker count), worker counts alternating')
     parser.add_argument('--segmenter', default='jieba', choices=('jieba', 'ltp_legacy'))
     parser.add_argument('--segmenter_model', default=None)
     parser.add_argument('--data_dir', type=pathlib.Path, default=DEFAULT_DATA)
