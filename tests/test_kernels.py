@@ -201,8 +201,9 @@ def test_pack_lists_refuses_values_beyond_int64(values):
 def test_unpack_lists_refuses_truncated_bytes():
     packed = compiled.pack_lists(1, [[1, 2, 3], [0, 1, 1], [70000]], ('BHq', 'SBHq', 'HIq'))
     for end in range(len(packed)):
-        with pytest.raises(ValueError):
-            compiled.unpack_lists(packed[:end], 3)
+        for unpack_lists in (compiled.unpack_lists, kernels.py_unpack_lists):
+            with pytest.raises(ValueError):
+                unpack_lists(packed[:end], 3)
 
 
 @needs_c

@@ -188,7 +188,15 @@ def py_pack_lists(label: int, lists: Sequence[Sequence[int]], typecodes: Sequenc
 
 
 def py_unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
-    """(label, lists) of py_pack_lists' bytes, or of a memoryview of them."""
+    """(label, lists) of py_pack_lists' bytes, or of a memoryview of them; ValueError, as in C, on
+    bytes cut short or not written by it."""
+    try:
+        return _unpack_lists(data, count)
+    except struct.error as error:
+        raise ValueError('truncated or malformed packed lists: %s' % error) from None
+
+
+def _unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
     lists = []
     offset = _LABEL.size
     for _ in range(count):

@@ -32,10 +32,7 @@ def unpack_tokenized(doc_id: str, data: bytes) -> TokenizedDocument:
     (length,) = _SOURCE_LENGTH.unpack_from(data, 0)
     start = _SOURCE_LENGTH.size + length
     source = data[_SOURCE_LENGTH.size:start].decode('utf-8', 'surrogatepass')
-    try:
-        unaligned, (lengths, ids, groups) = kernels.unpack_lists(memoryview(data)[start:], len(_TYPECODES))
-    except struct.error as error:   # the Python reference's way of saying the bytes ran out
-        raise ValueError('packed document %s: %s' % (doc_id, error)) from None
+    unaligned, (lengths, ids, groups) = kernels.unpack_lists(memoryview(data)[start:], len(_TYPECODES))
     if sum(lengths) != len(ids) or len(groups) != len(ids):
         raise ValueError('packed document %s: %d tokens, %d group numbers, sentences of %d'
                          % (doc_id, len(ids), len(groups), sum(lengths)))
