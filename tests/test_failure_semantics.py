@@ -10,6 +10,7 @@ import time
 import pytest
 
 import beam_jobs.build_pretraining_data as job
+from transforms import write_shards
 from tests import fault_injection
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args, portable_args, run_job
@@ -131,3 +132,20 @@ def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
     run_job(DEMO, output_dir, real_vocab_path)
     assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
+
+
+def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_path, monkeypatch):
+    """The commit counts each format's records against the instances made: a record lost on its
+    way to a shard (as the local runner's timed flush once lost them) leaves no manifest."""
+    to_pieces = write_shards._ToPieces.process
+
+    def drop_one_document(self, keyed_instance):
+        if keyed_instance[0].doc_id != 'news.txt:0':
+            yield from to_pieces(self, keyed_instance)
+
+    monkeypatch.setattr(write_shards._ToPieces, 'process', drop_one_document)
+    output_dir = tmp_path / 'out'
+    with pytest.raises(Exception, match=r'tfrecord shards hold \d+ records but \d+ instances were made'):
+        job.run(job_args(DEMO, output_dir, real_vocab_path))
+    assert not (output_dir / 'manifest.json').exists()
+    assert not list(output_dir.glob('part-*'))

@@ -13,6 +13,8 @@ from transforms.write_shards import INCOMPLETE_DIR, runs_folder
 
 REJECTS_DIR = 'rejects'
 VOCAB_NAME = 'vocab.txt'
+
+
 def delete_folder(folder: str) -> bool:
     """Delete a folder of files on any Beam filesystem; True if there was anything to delete.
 
@@ -33,6 +35,24 @@ def _write(path: str, data: bytes) -> None:
         handle.write(data)
 
 
+class IncompleteDataset(RuntimeError):
+    """The shards do not hold every instance that was made: the dataset is not committed."""
+
+
+def _check_complete(shards, counts, layouts) -> None:
+    """Each format's shards hold as many records as instances were counted, or IncompleteDataset.
+
+    The counts are summed from the instances before the shard shuffle; a record lost (or doubled)
+    on its way to a shard would otherwise give a manifest that looks complete.
+    """
+    instances = sum(value for name, value in counts if name == 'instances')
+    for output_format in layouts:
+        records = sum(info.records for fmt, info in shards if fmt == output_format)
+        if records != instances:
+            raise IncompleteDataset('%s shards hold %d records but %d instances were made; nothing '
+                                    'was committed' % (output_format, records, instances))
+
+
 class _Commit(beam.DoFn):
     def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, sort_temp_dir):
         self._output_dir = output_dir
@@ -44,6 +64,7 @@ class _Commit(beam.DoFn):
         self._layouts = layouts
 
     def process(self, _, shards, counts, dropped_samples):
+        _check_complete(shards, counts, self._layouts)
         temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
         for _, shard in shards:
             source = FileSystems.join(temp_dir, shard.file_name)
