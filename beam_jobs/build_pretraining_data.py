@@ -17,24 +17,30 @@ import sys
 import threading
 from typing import NamedTuple
 
+from beam_jobs.failures import (RunLog, failure_message, interrupts_deferred, log_process_output,
+                                was_interrupted)
 from beam_jobs.local_processes import exit_now, standby_workers
 
-# Run as a program, a local multi-processing run's workers start before this module imports Beam
-# (1.2-1.7 s), so their own imports of Beam run meanwhile (beam_jobs/local_processes.py).
+PROG = 'build_pretraining_data'
+# Run as a program, the run's log file takes what C code and child processes write on stderr from
+# here on (beam_jobs/failures.py); then a local multi-processing run's workers start before this
+# module imports Beam (1.2-1.7 s), so their own imports of Beam run meanwhile
+# (beam_jobs/local_processes.py), and their tracebacks go to that file.
+_PROCESS_LOG = log_process_output(PROG) if __name__ == '__main__' else None
 _EARLY_STANDBY = standby_workers(sys.argv[1:]) if __name__ == '__main__' else None
 
 import apache_beam as beam  # noqa: E402 (the imports below come after the standbys start)
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import StandardOptions
 
 from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
                                filter_thresholds, near_duplicate_params, output_formats,
-                               parse_ngram_probs, segmenter_settings, unknown_arguments,
-                               validate)
+                               parse_ngram_probs, parse_options, segmenter_settings, validate)
+from beam_jobs.output_folder import remove_unfinished_run, start_run
 from beam_jobs.runner_options import local_runner
 from schemas.manifest import MANIFEST_NAME, format_layout
 from transforms.clean_documents import CleanDocuments
-from transforms.commit_dataset import REJECTS_DIR, CommitDataset, delete_folder
+from transforms.commit_dataset import CommitDataset
 from transforms.convert_chinese import ConvertChinese
 from transforms.count_stats import CountStats, SampleDropped, SumStats, per_source
 from transforms.create_instances import CreateInstances, GroupDocuments, InstanceConfig, needs_buckets
@@ -47,7 +53,7 @@ from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources, source_weight
-from transforms.write_shards import INCOMPLETE_DIR, PIECE_BYTES, WriteShards, runs_folder
+from transforms.write_shards import PIECE_BYTES, WriteShards
 from wwm import vocab as vocab_lib
 from wwm.balanced_shards import piece_bits_for
 from wwm.document_files import read_documents
@@ -58,7 +64,6 @@ from wwm.shard_writers import output_specs
 from wwm.text_cleaning import clean_text
 from wwm.word_boundaries import chinese_char_ids
 
-PROG = 'build_pretraining_data'
 REJECT_SAMPLES = 20
 # Bytes of shard records a byte of input text makes per copy (--dupe_factor), a little over what
 # bench_corpus/corpus_10mb.txt makes at --max_seq_length 128 and 512: static 1.37 and 1.43 (dupe 10),
@@ -121,25 +126,6 @@ def similar_words_sha256(options):
     except (UnicodeDecodeError, ValueError) as error:
         raise UsageError('--similar_words %s: %s' % (options.similar_words, error)) from None
     return hashlib.sha256(data).hexdigest()
-
-
-def clear_output_dir(output_dir: str, runs_dir: str) -> list:
-    """Delete what a previous run left in ``output_dir`` and ``runs_dir``; return the paths deleted.
-
-    The manifest goes first (the dataset stops being valid), then shards, rejects, the
-    ``.incomplete/`` folder and the run files (write_shards.runs_folder). validate() refuses a
-    directory holding a manifest unless --overwrite, so without it only the leftovers of an
-    unfinished (killed, failed) run are deleted: they were never a dataset, and a stale shard of
-    another --num_shards would otherwise outlive the re-run. vocab.txt is left alone (it may be the
-    --vocab_file itself); the commit rewrites it.
-    """
-    manifest = FileSystems.join(output_dir, MANIFEST_NAME)
-    old = [manifest] if FileSystems.exists(manifest) else []
-    old += [m.path for m in FileSystems.match([FileSystems.join(output_dir, 'part-*')])[0].metadata_list]
-    if old:
-        FileSystems.delete(old)
-    folders = [FileSystems.join(output_dir, folder) for folder in (REJECTS_DIR, INCOMPLETE_DIR)]
-    return old + [folder for folder in dict.fromkeys(folders + [runs_dir]) if delete_folder(folder)]
 
 
 def expected_record_bytes(files, dupe_factor: int, masking: str) -> int:
@@ -305,6 +291,10 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
 
 
 def summary(manifest: dict) -> str:
+    """The run's summary from its manifest; the manifest's warnings (input files that lost lines to
+    undecodable bytes) go to stderr, so that they are seen where the job's errors are."""
+    for warning in manifest.get('warnings', ()):
+        print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
     counts = manifest['counts']
     lines = ['documents read %d, kept %d, dropped %s' % (
         counts.get('documents_read', 0), counts.get('documents_kept', 0),
@@ -322,23 +312,60 @@ def summary(manifest: dict) -> str:
 
 
 def run(argv=None) -> int:
+    """The job's command line. Exit status: 0 a dataset was written; 2 a usage error, found before
+    anything ran (one line); 1 the run failed (one line naming a log file with the details) or made
+    no instance (without --allow_empty); 130 interrupted (Ctrl-C). Beam's log goes to that file."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        unknown = unknown_arguments(argv)
-        if unknown:
-            raise UsageError('unknown option(s): %s' % ' '.join(unknown))
-        pipeline_options = PipelineOptions(argv)
-        job = pipeline_options.view_as(PretrainingDataOptions)
-        files = validate(job)
-        table_digest = similar_words_sha256(job)
-        vocab_bytes, vocab = load_or_train_vocab(job, files)
-    except UsageError as error:
-        print('%s: error: %s' % (PROG, error), file=sys.stderr)
-        return 2
+    started = []  # the dataset folders this run has begun to write in
+    with RunLog(PROG, _PROCESS_LOG) as log:
+        try:
+            return _run(argv, started)
+        except UsageError as error:
+            _remove_unfinished(started)
+            print('%s: error: %s' % (PROG, error), file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return _interrupted(started)
+        except Exception as error:  # pylint: disable=broad-except
+            if was_interrupted(error):
+                return _interrupted(started)
+            logging.exception('the run failed')
+            _remove_unfinished(started)
+            log.keep()
+            print('%s: error: %s (details in %s)' % (PROG, failure_message(error), log.path),
+                  file=sys.stderr)
+            return 1
+
+
+def _interrupted(started) -> int:
+    _remove_unfinished(started)
+    print('%s: interrupted' % PROG, file=sys.stderr)
+    return 130
+
+
+def _remove_unfinished(plans) -> None:
+    """Delete what this run wrote in the dataset folders of ``plans`` that it did not commit (their
+    run markers list it); a committed dataset has no marker left and is kept. Ctrl-C waits."""
+    with interrupts_deferred():
+        for plan in plans:
+            try:
+                remove_unfinished_run(plan.output_dir)
+            except Exception:  # pylint: disable=broad-except
+                logging.exception('could not remove the unfinished run in %s', plan.output_dir)
+
+
+def _run(argv, started: list) -> int:
+    """run() without its error reporting; appends the dataset plans to ``started`` once it begins
+    to write in their folders."""
+    pipeline_options = parse_options(argv)
+    job = pipeline_options.view_as(PretrainingDataOptions)
+    files = validate(job)
+    table_digest = similar_words_sha256(job)
+    vocab_bytes, vocab = load_or_train_vocab(job, files)
     plans = dataset_plans(job)
+    started.extend(plans)
     for plan in plans:
-        leftovers = clear_output_dir(plan.output_dir, runs_folder(plan.output_dir, job.sort_temp_dir))
-        if leftovers and not job.overwrite:
+        if start_run(plan, job):
             print('%s: removed the leftovers of an unfinished run in %s' % (PROG, plan.output_dir),
                   file=sys.stderr)
     with _standby_for(argv), beam.Pipeline(runner=local_runner(pipeline_options),
@@ -348,12 +375,25 @@ def run(argv=None) -> int:
         print('job submitted: each dataset is complete once its manifest.json exists: %s'
               % ' '.join(FileSystems.join(plan.output_dir, MANIFEST_NAME) for plan in plans))
         return 0
+    manifests = []
     for plan in plans:
         with FileSystems.open(FileSystems.join(plan.output_dir, MANIFEST_NAME)) as handle:
-            manifest = json.loads(handle.read())
-        print(summary(manifest))
+            manifests.append(json.loads(handle.read()))
+        print(summary(manifests[-1]))
         print('dataset written to %s' % plan.output_dir)
+    empty = [manifest for manifest in manifests if not manifest['counts'].get('instances')]
+    if empty and not job.allow_empty:
+        print('%s: error: %s' % (PROG, no_instance_message(empty[0])), file=sys.stderr)
+        return 1
     return 0
+
+
+def no_instance_message(manifest: dict) -> str:
+    """Why a dataset holds no instance, from its manifest: documents read and the top drop reasons."""
+    top = sorted(manifest['dropped'].items(), key=lambda item: (-item[1], item[0]))[:3]
+    dropped = 'dropped: ' + ', '.join('%s %d' % item for item in top) if top else 'none dropped'
+    return ('no instance was made: %d documents read, %s; pass --allow_empty to accept an empty '
+            'dataset' % (manifest['counts'].get('documents_read', 0), dropped))
 
 
 def _standby_for(argv):
@@ -367,11 +407,17 @@ def main():
     logging.getLogger().setLevel(logging.WARNING)
     try:
         status = run()
+    except KeyboardInterrupt:  # a second Ctrl-C, while run() reported the first
+        print('%s: interrupted' % PROG, file=sys.stderr)
+        status = 130
     finally:
         if _EARLY_STANDBY is not None:  # not taken: the run stopped before its pipeline
             _EARLY_STANDBY.close()
-    if all(thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
-        exit_now(status)  # without the 0.4 s of interpreter teardown
+    # Without the 0.4 s of interpreter teardown; after a failure, without waiting for the threads
+    # the failed pipeline left behind.
+    if status != 0 or all(thread.daemon for thread in threading.enumerate()
+                          if thread is not threading.main_thread()):
+        exit_now(status)
     sys.exit(status)
 
 

@@ -6,7 +6,10 @@ OUTPUT_DIR is a dataset (it holds manifest.json) or holds datasets one folder do
 seq512/). For every output format, each shard's sha256 and record count are checked against the
 manifest; counts and statistics are printed and N examples decoded to text, masked positions shown
 as [written→original] (static masking) or tokens grouped into whole words (dynamic masking).
-Exit status: 0 when everything verifies, 1 when a shard does not, 2 when there is no dataset.
+Exit status: 0 when everything verifies; 1 when a shard does not, or a ``part-*`` file the manifest
+does not list lies beside the shards (a reader that globs the folder would take it); 2, with one
+line, when there is no dataset or its manifest (or vocab.txt) is missing, empty, cut short or not a
+manifest.
 """
 import argparse
 import hashlib
@@ -17,8 +20,8 @@ import zlib
 
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
-from schemas.manifest import MANIFEST_NAME, tokens_by_source
-from transforms.commit_dataset import VOCAB_NAME
+from beam_jobs.output_folder import VOCAB_NAME
+from schemas.manifest import MANIFEST_NAME, parse_manifest, tokens_by_source
 from wwm import html_report
 from wwm.dataset_stats import DatasetStats
 from wwm.shard_readers import read_instances
@@ -71,9 +74,23 @@ def _check_shard(folder: str, output_format: str, shard: dict, on_instance) -> l
     return problems
 
 
+class NotADataset(Exception):
+    """The folder's manifest or vocab cannot be read as a dataset's: one line, exit status 2."""
+
+
+def _stray_files(folder: str, manifest: dict) -> list:
+    """Problems: ``part-*`` files of the folder that the manifest does not list."""
+    listed = {shard['file_name'] for layout in manifest['formats'].values() for shard in layout['shards']}
+    matched = FileSystems.match([FileSystems.join(folder, 'part-*')])[0].metadata_list
+    found = [m.path.rsplit('/', 1)[-1] for m in matched]
+    return ['%s is not listed by the manifest (a stray file beside the shards)' % name
+            for name in sorted(found) if name not in listed]
+
+
 def verify(folder: str, manifest: dict, stats: DatasetStats) -> list:
-    """Problems found in every format's shards (empty when all match); stats from the first format."""
-    problems = []
+    """Problems found in every format's shards (empty when all match), and stray ``part-*`` files;
+    stats from the first format."""
+    problems = _stray_files(folder, manifest)
     for number, (output_format, layout) in enumerate(manifest['formats'].items()):
         on_instance = stats.add if number == 0 else (lambda _: None)
         for shard in layout['shards']:
@@ -134,10 +151,25 @@ def _print_dataset(name: str, manifest: dict, stats: DatasetStats, problems: lis
         sum(len(layout['shards']) for layout in manifest['formats'].values()), len(problems)))
 
 
+def _read_dataset(folder: str) -> tuple:
+    """(manifest, vocab, [MASK] id) of the dataset in ``folder``; NotADataset saying what is wrong."""
+    path = FileSystems.join(folder, MANIFEST_NAME)
+    try:
+        manifest = parse_manifest(_read(path))
+    except (OSError, ValueError) as error:
+        raise NotADataset('%s: %s' % (path, error)) from None
+    path = FileSystems.join(folder, VOCAB_NAME)
+    try:
+        vocab = parse_vocab(_read(path))
+        mask_id = vocab['[MASK]']
+    except (OSError, ValueError, KeyError) as error:
+        raise NotADataset('%s is not the vocab of a dataset: %s' % (path, error)) from None
+    return manifest, vocab, mask_id
+
+
 def inspect_dataset(name: str, folder: str, examples: int) -> html_report.DatasetReport:
-    manifest = json.loads(_read(FileSystems.join(folder, MANIFEST_NAME)))
-    vocab = parse_vocab(_read(FileSystems.join(folder, VOCAB_NAME)))
-    stats = DatasetStats(vocab['[MASK]'])
+    manifest, vocab, mask_id = _read_dataset(folder)
+    stats = DatasetStats(mask_id)
     problems = verify(folder, manifest, stats)
     for problem in problems:
         print('inspect: %s: %s' % (name, problem), file=sys.stderr)
@@ -162,7 +194,11 @@ def main(argv=None) -> int:
         print('inspect: error: %s has no %s (not a finished dataset)' % (args.output_dir, MANIFEST_NAME),
               file=sys.stderr)
         return 2
-    reports = [inspect_dataset(name, folder, args.examples) for name, folder in datasets]
+    try:
+        reports = [inspect_dataset(name, folder, args.examples) for name, folder in datasets]
+    except NotADataset as error:
+        print('inspect: error: %s' % error, file=sys.stderr)
+        return 2
     if args.report:
         page = html_report.render('Pretraining data in %s' % args.output_dir, reports)
         with open(args.report, 'w', encoding='utf-8') as handle:

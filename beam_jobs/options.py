@@ -8,13 +8,16 @@ import importlib.util
 import json
 import math
 import os
+import stat
+import tempfile
 from typing import List, NamedTuple
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from beam_jobs.runner_options import runner_problem
-from schemas.sources import DEFAULT_MAX_LINE_BYTES, FORMATS, InputFile, ReadSpec
+from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES, FORMATS,
+                             MIN_MAX_DOCUMENT_CHARS, InputFile, ReadSpec)
 from wwm.readers.encodings import normalize_encoding
 from transforms.create_instances import SENTENCE_PAIRS
 from wwm.masking import DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNITS as MASK_UNITS
@@ -29,6 +32,10 @@ from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS
 
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
+# Above these a run is a typo, not a plan: BERT's position embeddings stop at 512 (long-context
+# models at a few thousand), and every shard is a file open in each writer at once.
+MAX_SEQ_LENGTH_LIMIT = 8192
+MAX_NUM_SHARDS = 10000
 CONVERSIONS = ('t2s', 'tw2sp', 'hk2s', 's2t', 'none')
 CONVERTER_MARKUP = ('auto', 'simplified', 'traditional', 'keep')
 
@@ -52,7 +59,9 @@ class PretrainingDataOptions(PipelineOptions):
     def _add_argparse_args(cls, parser):
         group = parser.add_argument_group('pretraining data')
         group.add_argument('--input', action='append', default=None,
-                           help='Input file glob; repeat the option or separate globs with commas. '
+                           help='Input file glob; repeat the option or separate globs with commas '
+                                '(a value naming an existing local file is that file, commas and '
+                                'brackets included). '
                                 'Format and encoding: see --input_format, --input_encoding.')
         group.add_argument('--output_dir', default=None, help='Where shards and manifest.json go.')
         group.add_argument('--vocab_file', default=None,
@@ -61,8 +70,9 @@ class PretrainingDataOptions(PipelineOptions):
                            help='Size of the vocab trained when --vocab_file is absent.')
         group.add_argument('--do_lower_case', type=_bool, nargs='?', const=True, default=True)
         group.add_argument('--max_seq_length', type=int, action='append', default=None,
-                           help='Tokens per instance (default 128). Repeat it to build one dataset per '
-                                'length from one run, in OUTPUT_DIR/seq<length>/.')
+                           help='Tokens per instance (default 128, at most %d). Repeat it to build one '
+                                'dataset per length from one run, in OUTPUT_DIR/seq<length>/.'
+                                % MAX_SEQ_LENGTH_LIMIT)
         group.add_argument('--max_predictions_per_seq', type=int, action='append', default=None,
                            help='Once per --max_seq_length, in the same order. Default: '
                                 'ceil(max_seq_length * masked_lm_prob), 20 at 128.')
@@ -111,7 +121,8 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--similar_words', default=None,
                            help='mac: table of similar words, "word<TAB>similar1 similar2 ..." per line.')
         group.add_argument('--num_shards', type=int, default=8,
-                           help='Files per output format, balanced to within one record.')
+                           help='Files per output format (at most %d), balanced to within one '
+                                'record.' % MAX_NUM_SHARDS)
         group.add_argument('--output_format', action='append', default=None,
                            help='tfrecord, arrow or parquet (default tfrecord); repeat the option or '
                                 'separate formats with commas to write several from the same instances.')
@@ -124,6 +135,11 @@ class PretrainingDataOptions(PipelineOptions):
                                 'times more than workers.')
         group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
                            help='Replace an existing dataset in --output_dir.')
+        group.add_argument('--allow_other_files', type=_bool, nargs='?', const=True, default=False,
+                           help='Let --output_dir hold files the job did not write; they are never '
+                                'read, overwritten or deleted.')
+        group.add_argument('--allow_empty', type=_bool, nargs='?', const=True, default=False,
+                           help='Accept a run that makes no instance (exit code 0 instead of 1).')
         group.add_argument('--sort_temp_dir', default=None,
                            help='Where the shards are sorted: temporary run files about the size of '
                                 'the uncompressed output, deleted once the dataset is committed. '
@@ -135,11 +151,16 @@ class PretrainingDataOptions(PipelineOptions):
         group.add_argument('--input_format', default='auto',
                            help='Format of the inputs: %s.' % ', '.join(FORMATS))
         group.add_argument('--input_encoding', default='auto',
-                           help='auto (UTF-8, else GB18030, detected per file), utf-8 or gb18030.')
+                           help='auto (byte order mark, else UTF-8 or GB18030, detected per file), '
+                                'utf-8, gb18030 or utf-16.')
         group.add_argument('--text_field', default='text',
                            help='JSON lines: the field (dotted path) that holds the text.')
         group.add_argument('--max_line_bytes', type=int, default=DEFAULT_MAX_LINE_BYTES,
                            help='Longest line or record read; longer ones are skipped and counted.')
+        group.add_argument('--max_document_chars', type=int, default=DEFAULT_MAX_DOCUMENT_CHARS,
+                           help='Longest document (at least %d characters); longer ones are cut '
+                                'into pieces at line breaks, else sentence ends, and counted '
+                                '(docs/inputs.md).' % MIN_MAX_DOCUMENT_CHARS)
         _add_cleaning_args(parser.add_argument_group('cleaning, filters and deduplication'))
 
 
@@ -181,9 +202,23 @@ def _add_cleaning_args(group):
                        help='Characters per shingle.')
 
 
+class _OneLineErrorParser(_BeamArgumentParser):
+    """Beam's option parser (the only one that knows its value-provider options), except that an
+    error raises UsageError: argparse's own error() prints the usage of every option, Beam's and
+    ours (198 lines), before the one line that matters."""
+
+    def error(self, message):
+        if message.startswith('ambiguous option: '):
+            return super().error(message)  # Beam's parser lets these through to the job
+        raise UsageError(message)
+
+
 def unknown_arguments(argv) -> list:
-    """Arguments that neither Beam nor this job defines (Beam would drop them with a warning)."""
-    parser = _BeamArgumentParser(allow_abbrev=False)
+    """Arguments that neither Beam nor this job defines (Beam would drop them with a warning).
+
+    Parsed with the definitions PipelineOptions uses, so a value it would refuse (a wrong type, a
+    missing value) raises UsageError here first."""
+    parser = _OneLineErrorParser(allow_abbrev=False)
     seen = set()
     for cls in PipelineOptions.__subclasses__():
         if str(cls) not in seen:
@@ -191,6 +226,15 @@ def unknown_arguments(argv) -> list:
             cls._add_argparse_args(parser)  # pylint: disable=protected-access
     _, unknown = parser.parse_known_args(argv)
     return [arg for arg in unknown if arg.startswith('-')]
+
+
+def parse_options(argv) -> PipelineOptions:
+    """The PipelineOptions of ``argv``, after checking every value's type and that no option is
+    unknown. Raises UsageError (one line) where Beam would print its whole usage or drop an option."""
+    unknown = unknown_arguments(argv)
+    if unknown:
+        raise UsageError('unknown option(s): %s' % ' '.join(unknown))
+    return PipelineOptions(argv)
 
 
 def output_formats(options) -> list:
@@ -214,8 +258,53 @@ def _check_outputs(options) -> None:
                          % options.tfrecord_compression)
 
 
+def _is_local(path: str) -> bool:
+    return FileSystems.get_scheme(path) is None
+
+
+def _existing_local_path(value: str) -> bool:
+    """Whether ``value`` names an existing local path as it is: its commas and ``[ ] * ?`` are then
+    part of a file name (``notes,2020.txt``, ``book[1].txt``), not separators and glob characters."""
+    return _is_local(value) and os.path.lexists(value)
+
+
 def input_patterns(options) -> list:
-    return [part.strip() for value in options.input or [] for part in value.split(',') if part.strip()]
+    """The --input values: one that names an existing local path is taken as is, any other is split
+    on commas, each part a glob."""
+    patterns = []
+    for value in options.input or []:
+        value = value.strip()
+        if _existing_local_path(value):
+            patterns.append(value)
+        else:
+            patterns += [part.strip() for part in value.split(',') if part.strip()]
+    return patterns
+
+
+def _file_problem(path: str) -> str:
+    """Why the local ``path`` cannot be read as a file, or '': a folder would fail at its first read
+    (after the pipeline started), and a FIFO or device would block the reader or never end."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return 'cannot be read: %s' % error.strerror
+    if stat.S_ISDIR(mode):
+        return 'is a folder, not a file'
+    if not stat.S_ISREG(mode):
+        return 'is not a regular file (a FIFO, socket or device)'
+    return ''
+
+
+def _check_file(name: str, path) -> None:
+    """Raises UsageError unless the file ``path`` given as --``name`` exists and, where it is
+    local, is a regular file."""
+    if not path:
+        return
+    if not FileSystems.exists(path):
+        raise UsageError('--%s %s does not exist' % (name, path))
+    problem = _file_problem(path) if _is_local(path) else ''
+    if problem:
+        raise UsageError('--%s %s %s' % (name, path, problem))
 
 
 def _common_folder(paths) -> str:
@@ -228,15 +317,26 @@ def _common_folder(paths) -> str:
 
 
 def _match(pattern: str) -> dict:
-    """{path: size in bytes} of the files ``pattern`` matches. Raises UsageError where none."""
-    try:
-        matched = FileSystems.match([pattern])[0].metadata_list
-    except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
-        raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
-    matched = {m.path: m.size_in_bytes for m in matched if not m.path.endswith('/')}
-    if not matched:
-        raise UsageError('no input file matched %r' % pattern)
-    return matched
+    """{path: size in bytes} of the files ``pattern`` matches: the path itself where it names an
+    existing local path (Beam's globs cannot quote ``[ ] * ?``), else the glob's matches.
+    Raises UsageError where none matches or a local match is not a regular file."""
+    if _existing_local_path(pattern):
+        matched = {pattern: None}
+    else:
+        try:
+            metadata = FileSystems.match([pattern])[0].metadata_list
+        except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
+            raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
+        matched = {m.path: m.size_in_bytes for m in metadata if not m.path.endswith('/')}
+        if not matched:
+            raise UsageError('no input file matched %r' % pattern)
+    for path in matched:
+        problem = _file_problem(path) if _is_local(path) else ''
+        if problem:
+            hint = (' (for the files in it, give %s)' % os.path.join(path, '*')
+                    if os.path.isdir(path) else '')
+            raise UsageError('input %s %s%s' % (path, problem, hint))
+    return {path: os.path.getsize(path) if _is_local(path) else size for path, size in matched.items()}
 
 
 def resolve_inputs(entries) -> list:
@@ -262,11 +362,14 @@ def _read_spec(options) -> ReadSpec:
                          % (options.input_format, ', '.join(FORMATS)))
     if options.max_line_bytes < 1024:
         raise UsageError('--max_line_bytes must be at least 1024')
+    if options.max_document_chars < MIN_MAX_DOCUMENT_CHARS:
+        raise UsageError('--max_document_chars must be at least %d' % MIN_MAX_DOCUMENT_CHARS)
     try:
         encoding = normalize_encoding(options.input_encoding)
     except ValueError as error:
         raise UsageError('--input_encoding: %s' % error) from None
-    return ReadSpec(options.input_format, encoding, options.text_field, options.max_line_bytes)
+    return ReadSpec(options.input_format, encoding, options.text_field, options.max_line_bytes,
+                    options.max_document_chars)
 
 
 def _source_entries(options) -> list:
@@ -276,8 +379,7 @@ def _source_entries(options) -> list:
         return [SourceEntry(pattern, spec, 1.0) for pattern in input_patterns(options)]
     if input_patterns(options):
         raise UsageError('--sources and --input are mutually exclusive')
-    if not FileSystems.exists(options.sources):
-        raise UsageError('--sources %s does not exist' % options.sources)
+    _check_file('sources', options.sources)
     with FileSystems.open(options.sources) as handle:
         text = handle.read().decode('utf-8', errors='replace')
     try:
@@ -331,8 +433,9 @@ def parse_ngram_probs(text: str) -> tuple:
 
 def _check_lengths(plans) -> None:
     for plan in plans:
-        if plan.max_seq_length < 5:
-            raise UsageError('--max_seq_length must be at least 5')
+        if not 5 <= plan.max_seq_length <= MAX_SEQ_LENGTH_LIMIT:
+            raise UsageError('--max_seq_length must be between 5 and %d, got %d'
+                             % (MAX_SEQ_LENGTH_LIMIT, plan.max_seq_length))
         if not 1 <= plan.max_predictions_per_seq <= plan.max_seq_length - 3:
             raise UsageError('--max_predictions_per_seq must be between 1 and max_seq_length - 3 (%d), '
                              'got %d' % (plan.max_seq_length - 3, plan.max_predictions_per_seq))
@@ -374,7 +477,8 @@ def _check_ranges(options) -> None:
         (0 < options.masked_lm_prob <= 1, '--masked_lm_prob must be in (0, 1]'),
         (0 <= options.short_seq_prob <= 1, '--short_seq_prob must be in [0, 1]'),
         (options.dupe_factor is None or options.dupe_factor >= 1, '--dupe_factor must be at least 1'),
-        (options.num_shards >= 1, '--num_shards must be at least 1'),
+        (1 <= options.num_shards <= MAX_NUM_SHARDS,
+         '--num_shards must be between 1 and %d, got %d' % (MAX_NUM_SHARDS, options.num_shards)),
         (options.bucket_size >= 2, '--bucket_size must be at least 2'),
         (options.vocab_size >= 200, '--vocab_size must be at least 200'),
         (options.mask_strategy in MASK_STRATEGIES,
@@ -457,6 +561,39 @@ def _unwritable_folder(name: str, path) -> str:
         return '--%s %s: %s is a file, not a folder' % (name, path, existing)
     if not os.access(existing, os.W_OK | os.X_OK):
         return '--%s %s: no permission to write in %s' % (name, path, existing)
+    problem = _write_probe_problem(path)
+    if problem:
+        return '--%s %s: cannot create files there (%s)' % (name, path, problem)
+    return ''
+
+
+def _write_probe_problem(folder: str) -> str:
+    """Why no file can be created in the local ``folder``, or '': found by creating the missing
+    folders and a probe file, since permission bits do not show a read-only mount or /proc.
+    Exactly what the probe created is removed again."""
+    missing, existing = [], folder
+    while not os.path.isdir(existing):
+        missing.append(existing)
+        existing = os.path.dirname(existing)
+    created = []
+    try:
+        for path in reversed(missing):
+            try:
+                os.mkdir(path)
+            except FileExistsError:  # made meanwhile by someone else: not ours to remove
+                continue
+            created.append(path)
+        descriptor, probe = tempfile.mkstemp(prefix='.write-probe-', dir=folder)
+        os.close(descriptor)
+        os.remove(probe)
+    except OSError as error:
+        return error.strerror or str(error)
+    finally:
+        for path in reversed(created):
+            try:
+                os.rmdir(path)
+            except OSError:  # someone else's file appeared in it: the folder is theirs too now
+                pass
     return ''
 
 
@@ -510,8 +647,7 @@ def _check_segmenter_model(options) -> None:
 
 
 def _check_user_dict(path: str) -> None:
-    if not FileSystems.exists(path):
-        raise UsageError('--user_dict %s does not exist' % path)
+    _check_file('user_dict', path)
     try:
         words = parse_user_dict(read_user_dict(path))
     except ValueError as error:
@@ -568,17 +704,16 @@ def validate(options) -> list:
     _check_outputs(options)
     _check_segmenter(options)
     for name in ('vocab_file', 'similar_words'):
-        path = getattr(options, name)
-        if path and not FileSystems.exists(path):
-            raise UsageError('--%s %s does not exist' % (name, path))
+        _check_file(name, getattr(options, name))
     for name in ('output_dir', 'sort_temp_dir'):
         problem = _unwritable_folder(name, getattr(options, name))
         if problem:
             raise UsageError(problem)
-    for plan in plans:
-        if FileSystems.exists(FileSystems.join(plan.output_dir, 'manifest.json')) and not options.overwrite:
-            raise UsageError('%s already holds a dataset; pass --overwrite to replace it' % plan.output_dir)
-    return resolve_inputs(_source_entries(options))
+    files = resolve_inputs(_source_entries(options))
+    # Imported here: output_folder imports UsageError and the plans from this module.
+    from beam_jobs.output_folder import check_output_folders  # pylint: disable=import-outside-toplevel
+    check_output_folders(options, files)
+    return files
 
 
 def cleaning_options(options) -> CleaningOptions:

@@ -11,9 +11,11 @@ packets). A local run here always uses the FnApiRunner, which honours ``--direct
 ``--direct_num_workers`` and is what the DirectRunner runs this batch pipeline on anyway; Prism stays
 available as ``--runner=PrismRunner``.
 """
+import importlib
+
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import (GoogleCloudOptions, PortableOptions, SetupOptions,
-                                                  StandardOptions, WorkerOptions)
+from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOptions, PortableOptions,
+                                                  SetupOptions, StandardOptions, WorkerOptions)
 
 from beam_jobs.local_processes import DIRECT_RUNNERS, bound_native_memory, runner_key
 
@@ -51,6 +53,26 @@ def _is_local_path(path: str) -> bool:
     return FileSystems.get_scheme(path) in (None, 'file')
 
 
+def _unknown_runner(options) -> str:
+    """Why Beam could not create the --runner, or '': as Beam resolves it (a known name, with or
+    without "Runner", any case; or a dotted class path), but before the job reads its inputs."""
+    runner = options.view_as(StandardOptions).runner
+    if not isinstance(runner, str):
+        return ''
+    if '.' in runner:
+        module, _, name = runner.rpartition('.')
+        try:
+            found = hasattr(importlib.import_module(module), name)
+        except ImportError as error:
+            return '--runner %s: cannot import %s (%s)' % (runner, module, error)
+        return '' if found else '--runner %s: module %s has no %s' % (runner, module, name)
+    known = {name.lower() for name in StandardOptions.KNOWN_RUNNER_NAMES}
+    if runner.lower() in known or runner.lower() + 'runner' in known:
+        return ''
+    return ('unknown --runner %s (choose from %s, or give the dotted path of a PipelineRunner class)'
+            % (runner, ', '.join(StandardOptions.KNOWN_RUNNER_NAMES)))
+
+
 def _common_problem(options, explicit) -> str:
     environment = options.view_as(PortableOptions)
     kind = (environment.environment_type or '').upper()
@@ -58,6 +80,8 @@ def _common_problem(options, explicit) -> str:
         return ('--environment_type=%s needs --environment_config (%s)'
                 % (kind, 'the worker pool address, e.g. localhost:50000' if kind == 'EXTERNAL'
                    else 'the worker boot command as JSON'))
+    if runner_family(options) == LOCAL and options.view_as(DirectOptions).direct_num_workers < 0:
+        return '--direct_num_workers must be at least 0 (0: one worker per CPU)'
     if runner_family(options) != LOCAL:
         direct = sorted(explicit & {'direct_num_workers', 'direct_running_mode'})
         if direct:
@@ -108,7 +132,7 @@ def runner_problem(options, data_paths: dict) -> str:
     ``data_paths`` maps option names to the data paths the workers read or write
     (input globs, output_dir, vocab_file), to check they are reachable from the runner's workers.
     """
-    problem = _common_problem(options, _set_by_user(options))
+    problem = _unknown_runner(options) or _common_problem(options, _set_by_user(options))
     if problem:
         return problem
     family = runner_family(options)

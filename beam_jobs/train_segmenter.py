@@ -28,8 +28,16 @@ class UsageError(Exception):
     """A problem with the arguments or inputs; reported as one line, exit code 2."""
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse's parser, except that an error (a missing option, a value of the wrong type) raises
+    UsageError: one line, without the usage printed first."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split('\n\n')[0])
+    parser = _OneLineErrorParser(prog=PROG, description=__doc__.split('\n\n')[0])
     parser.add_argument('--train_file', required=True, help='Segmented training text.')
     parser.add_argument('--eval_file', required=True, help='Segmented gold text to score the model on.')
     parser.add_argument('--output_model', required=True, help='Where the model file goes (local path).')
@@ -41,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 def _sentences(option: str, path: str) -> list:
     if not FileSystems.exists(path):
         raise UsageError('%s %s does not exist' % (option, path))
+    if os.path.isdir(path):
+        raise UsageError('%s %s is a folder, not a file' % (option, path))
     try:
         sentences = read_segmented(path)
     except UnicodeDecodeError as error:
@@ -58,11 +68,13 @@ def _check(args) -> None:
     folder = os.path.dirname(os.path.abspath(args.output_model))
     if not os.path.isdir(folder):
         raise UsageError('--output_model: folder %s does not exist' % folder)
+    if os.path.isdir(args.output_model):
+        raise UsageError('--output_model %s is a folder; give the model file\'s path' % args.output_model)
 
 
 def run(argv=None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         _check(args)
         train = _sentences('--train_file', args.train_file)
         gold = _sentences('--eval_file', args.eval_file)

@@ -7,13 +7,27 @@ sha256) and the layout a reader needs: the TFRecord feature set or the Arrow sch
 import json
 
 from schemas import bert_features, instance_columns
+from schemas.records import ShardInfo
 
 MANIFEST_NAME = 'manifest.json'
 FORMAT_VERSION = 2
 # A count named (SOURCE_KEY, source file, name) is that source's share of the total ``name``.
 SOURCE_KEY = 'source'
 DROPPED_PREFIX = 'dropped.'
-SOURCE_COUNTS = ('documents_read', 'documents_kept', 'characters_read', 'characters_kept', 'tokens')
+SOURCE_COUNTS = ('documents_read', 'documents_kept', 'characters_read', 'characters_kept', 'tokens',
+                 'lines_read', 'undecodable_lines')
+# A source that loses more than this share of its lines to undecodable bytes is warned about.
+UNDECODABLE_WARNING_SHARE = 0.01
+
+
+def undecodable_warnings(sources: dict) -> list:
+    """One line per source (split_counts' third part) that lost more than
+    UNDECODABLE_WARNING_SHARE of its lines to bytes its encoding does not decode."""
+    return ['%s: %d of %d lines (%.1f%%) held bytes that do not decode, replaced by U+FFFD; '
+            'check --input_encoding' % (source, counts['undecodable_lines'], counts['lines_read'],
+                                        100 * counts['undecodable_lines'] / counts['lines_read'])
+            for source, counts in sources.items()
+            if counts['undecodable_lines'] > UNDECODABLE_WARNING_SHARE * counts['lines_read']]
 
 
 def _split_dropped(counts: dict) -> tuple:
@@ -64,6 +78,7 @@ def build_manifest(options: dict, vocab: dict, counts, masking: str, formats: di
         'counts': totals,
         'dropped': dropped,
         'sources': sources,
+        'warnings': undecodable_warnings(sources),
         'rejects': sorted(rejects),
         'masking': masking,
         'formats': {name: dict(layout, shards=[shard._asdict() for shard in sorted(layout['shards'])])
@@ -78,3 +93,39 @@ def tokens_by_source(manifest: dict) -> dict:
 
 def dumps(manifest: dict) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + '\n').encode('utf-8')
+
+
+# What parse_manifest checks, and what readers of a manifest take from it without looking.
+_SECTIONS = {'format_version': int, 'options': dict, 'vocab': dict, 'counts': dict, 'dropped': dict,
+             'rejects': list, 'masking': str, 'formats': dict}
+
+
+def parse_manifest(data: bytes) -> dict:
+    """The manifest in ``data``, checked for what its readers take from it (inspect, the trainer's
+    loaders, the job's overwrite); ValueError saying what is wrong: empty, cut short, not JSON, or
+    not a manifest."""
+    if not data.strip():
+        raise ValueError('the file is empty')
+    try:
+        manifest = json.loads(data)
+    except RecursionError:
+        raise ValueError('not a manifest: JSON nested too deep') from None
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise ValueError('cut short or not JSON: %s' % error) from None
+    if not isinstance(manifest, dict):
+        raise ValueError('not a manifest: JSON %s, not an object' % type(manifest).__name__)
+    for key, kind in _SECTIONS.items():
+        if not isinstance(manifest.get(key), kind):
+            raise ValueError('not a manifest: %r is missing or of the wrong type' % key)
+    if not isinstance(manifest['options'].get('max_seq_length'), int):
+        raise ValueError('not a manifest: options.max_seq_length is missing')
+    if not all(isinstance(name, str) for name in manifest['rejects']):
+        raise ValueError('not a manifest: rejects holds a non-name')
+    for name, layout in manifest['formats'].items():
+        shards = layout.get('shards') if isinstance(layout, dict) else None
+        if not isinstance(shards, list) or not all(
+                isinstance(shard, dict) and all(isinstance(shard.get(field), kind)
+                                                for field, kind in ShardInfo.__annotations__.items())
+                for shard in shards):
+            raise ValueError('not a manifest: formats.%s.shards is not a list of shards' % name)
+    return manifest

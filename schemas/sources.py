@@ -3,18 +3,23 @@ entry of a ``--sources`` file from option validation to the reading stage."""
 from typing import NamedTuple
 
 DEFAULT_MAX_LINE_BYTES = 8 << 20
+# --max_document_chars: longer documents are cut into pieces (wwm/readers/pieces.py).
+DEFAULT_MAX_DOCUMENT_CHARS = 1_000_000
+MIN_MAX_DOCUMENT_CHARS = 1000
 # --input_format values: auto, then one per reader in wwm/readers/.
 FORMATS = ('auto', 'text', 'jsonl', 'wiki_xml', 'wikiextractor', 'thucnews', 'sogou', 'squad',
            'dureader')
 
 
 class ReadSpec(NamedTuple):
-    """Format and encoding (``auto`` = detected per file), the JSON field holding the text, and the
-    largest line or record a reader holds in memory."""
+    """Format and encoding (``auto`` = detected per file), the JSON field holding the text, the
+    largest line or record a reader holds in memory, and the longest document (longer ones are cut
+    into pieces)."""
     format: str = 'auto'
     encoding: str = 'auto'
     text_field: str = 'text'
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS
 
 
 class InputFile(NamedTuple):

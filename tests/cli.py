@@ -5,9 +5,28 @@ import sys
 from tests.conftest import DEMO_CORPUS, ROOT
 
 
-def run_job_cli(*args):
-    return subprocess.run([sys.executable, '-m', 'beam_jobs.build_pretraining_data', *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+JOB_COMMAND = [sys.executable, '-m', 'beam_jobs.build_pretraining_data']
+ERROR_PREFIX = 'build_pretraining_data: error: '
+
+
+def run_job_cli(*args, **run_kwargs):
+    """The finished job's CompletedProcess (text stdout and stderr); ``run_kwargs`` go to
+    subprocess.run (env, preexec_fn...)."""
+    return subprocess.run([*JOB_COMMAND, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          **run_kwargs)
+
+
+def start_job_cli(*args, **popen_kwargs) -> subprocess.Popen:
+    """The job started as a user starts it, its stdout and stderr piped (text)."""
+    return subprocess.Popen([*JOB_COMMAND, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen_kwargs)
+
+
+def assert_one_error_line(stderr: str) -> str:
+    """The message of stderr's single 'build_pretraining_data: error: ...' line (no traceback)."""
+    assert stderr.count('\n') == 1 and stderr.startswith(ERROR_PREFIX), stderr
+    assert 'Traceback' not in stderr, stderr
+    return stderr[len(ERROR_PREFIX):].rstrip('\n')
 
 
 def refused_options_stderr(tmp_path, *args) -> str:
@@ -16,6 +35,6 @@ def refused_options_stderr(tmp_path, *args) -> str:
     result = run_job_cli('--input', str(DEMO_CORPUS / '*.txt'), '--output_dir', str(tmp_path / 'out'),
                          *args)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.count('\n') == 1 and 'Traceback' not in result.stderr, result.stderr
+    assert_one_error_line(result.stderr)
     assert not (tmp_path / 'out').exists()
     return result.stderr

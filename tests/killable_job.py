@@ -16,6 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.build_pretraining_data import run
 from transforms import commit_dataset
+from transforms.write_shards import INCOMPLETE_DIR
 
 FREEZE_S = 600
 
@@ -35,17 +36,20 @@ def _freeze_before_commit(marker: str) -> None:
     commit_dataset._Commit.process = frozen_commit  # pylint: disable=protected-access
 
 
-def _freeze_after_first_rename(marker: str) -> None:
+def _freeze_after_first_shard_rename(marker: str) -> None:
+    """After the first shard is moved out of .incomplete/ (the run marker is written with a rename
+    too, before the pipeline)."""
     rename = FileSystems.rename
 
     def rename_then_freeze(sources, destinations):
         rename(sources, destinations)
-        _freeze(marker)
+        if any('/%s/' % INCOMPLETE_DIR in source for source in sources):
+            _freeze(marker)
 
     FileSystems.rename = staticmethod(rename_then_freeze)
 
 
-POINTS = {'shards_written': _freeze_before_commit, 'first_shard_committed': _freeze_after_first_rename}
+POINTS = {'shards_written': _freeze_before_commit, 'first_shard_committed': _freeze_after_first_shard_rename}
 
 if __name__ == '__main__':
     POINTS[sys.argv[1]](sys.argv[2])

@@ -1,4 +1,5 @@
-"""Cleaning: converter markup, HTML, URLs/e-mails, whitespace; on exact cases and on the real corpora."""
+"""Cleaning: converter markup, HTML, URLs/e-mails, whitespace, and wikitext conversion; on exact cases
+and on the real corpora."""
 import json
 import re
 
@@ -8,6 +9,7 @@ import pytest
 from tests.conftest import shared_file
 from wwm.converter_markup import SIMPLIFIED, TRADITIONAL, resolve_converter_markup
 from wwm.html_text import strip_html
+from wwm.readers.wikitext import MAX_NESTING, wikitext_to_text
 from wwm.text_cleaning import CleaningOptions, clean_text, clean_with_counts
 
 MARKUP = re.compile(r'-\{|\}-')
@@ -35,6 +37,9 @@ HTML_TAG = re.compile(r'</?(?:br|p|div|span|nowiki|ref|img|pre|a|b|i|sup|sub|sma
     ('-{A|巨集=>zh-cn:宏; 巨集=>zh-sg:宏;}-', '宏', '宏'),
     ('-{zh-cn:-{外}-层; zh-tw:外層}-', '外层', '外層'),                  # nested, inside out
     ('-{a|b}-', 'a|b', 'a|b'),                                          # not flags: text
+    ('-{ H ; zh-cn |甲}-', '', ''),                                     # spaces around flags
+    ('-{  zh-hans ;zh-hant |乙}-', '乙', '乙'),
+    ('-{ 丙 =>  zh-cn : 丁 ;zh-tw:戊}-', '丁', '戊'),                    # spaces around a rule
 ])
 def test_converter_markup_variants_flags_and_fallbacks(markup, simplified, traditional):
     assert resolve_converter_markup('甲' + markup + '乙', SIMPLIFIED) == ('甲%s乙' % simplified, markup.count('-{'))
@@ -60,6 +65,47 @@ def test_html_tags_comments_entities_and_non_tags():
     cleaned, tags, entities = strip_html(text)
     assert cleaned == '一\n二\n三\n粗斜 中文\xa0引文尾 x<y>z <三国演义> a < b ?a=1&copy=2'
     assert entities == 11 and tags == 10
+
+
+def test_elements_and_comments_left_open_stay_text():
+    """An element ends at the first closing tag of its name, a comment at the first "-->"; without
+    one, only the tags themselves go (the parsers are single passes, see test_linear_time.py)."""
+    text = '甲<script>乙<!--丙<SCRIPT >丁</script >戊<!-- 己 -->庚<style/>辛</style>'
+    assert strip_html(text) == ('甲戊庚辛', 4, 0)
+    assert strip_html('甲<script>乙<!--丙') == ('甲乙<!--丙', 1, 0)
+
+
+def test_addresses_glued_to_each_other_are_all_removed():
+    """An address may start right where the previous one ended, inside a run of address characters."""
+    assert clean_with_counts('信箱a@b.com1@c.cn和x.y@mail.example.org.cn2') == ('信箱和2', {'emails': 3})
+    assert clean_with_counts('见a.b.c@d-e.f.gh.i') == ('见.i', {'emails': 1})
+
+
+@pytest.mark.parametrize('wikitext, text', [
+    ('甲<ref name=x>乙<ref/>丙</REF >丁<ref>戊', '甲丁戊'),          # the last <ref> is never closed
+    ('== 历史 ===\n甲\n=== 参考文献 ===\n乙\n====\n丙', '甲\n\n丙'),  # "====": a level-2 heading
+    ('=\n==\n=====\n甲', '=\n\n甲'),
+    ('见[//a.cn  \u3000标 签 ]与[http://b.cn]和[//c.cn 丁', '见标 签 与和[//c.cn 丁'),
+])
+def test_wikitext_blocks_headings_and_external_links(wikitext, text):
+    assert wikitext_to_text(wikitext) == text
+
+
+@pytest.mark.parametrize('opening, closing, resolved, left', [
+    ('{{a|', '}}', '甲', '甲{{a|}}'),
+    ('{{{a|', '}}}', '甲', '甲{}'),  # the "{{{a|}}}" left is read as "{", an empty template, "}"
+    ('[[a|', ']]', '甲乙', '甲[[a|乙]]'),
+])
+def test_wikitext_nesting_deeper_than_the_limit_is_left_as_written(opening, closing, resolved, left):
+    """Each level of nesting is a pass over the whole page: a bound keeps a hostile page linear."""
+    assert wikitext_to_text('甲' + opening * MAX_NESTING + '乙' + closing * MAX_NESTING) == resolved
+    assert wikitext_to_text('甲' + opening * (MAX_NESTING + 1) + '乙' + closing * (MAX_NESTING + 1)) == left
+
+
+def test_wikitext_decimal_reference_too_long_for_int_is_a_replacement_character():
+    """html.unescape runs int() on the digits, which Python refuses past 4,300 digits."""
+    text = '甲&#' + '9' * 5000 + ';乙&#' + '0' * 5000 + '20013;丙&#12345678丁&#65;'
+    assert wikitext_to_text(text) == '甲\ufffd乙中丙\ufffd丁A'
 
 
 def test_urls_and_emails_removed_or_kept():

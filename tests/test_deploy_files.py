@@ -34,6 +34,15 @@ def _beam_version() -> str:
     raise AssertionError('setup.py defines no BEAM_VERSION')
 
 
+def _local_cluster_setting(name: str) -> str:
+    """A version or default that deploy/flink/local_cluster.sh runs with (NAME=value or
+    NAME="${NAME:-value}")."""
+    text = (DEPLOY / 'flink' / 'local_cluster.sh').read_text()
+    match = re.search(r'^%s=(?:"\$\{%s:-([^}]*)\}"|(\S+))$' % (name, name), text, re.MULTILINE)
+    assert match, name
+    return match.group(1) if match.group(1) is not None else match.group(2)
+
+
 def _deploy_text() -> dict:
     return {path.relative_to(ROOT).as_posix(): path.read_text()
             for path in sorted(DEPLOY.rglob('*')) if path.is_file()}
@@ -43,7 +52,9 @@ def _yaml(relative: str) -> list:
     return list(yaml.safe_load_all((DEPLOY / relative).read_text()))
 
 
-def test_beam_version_is_the_same_in_setup_py_and_every_image():
+def test_beam_versions_are_setup_pys_for_the_sdk_and_the_local_clusters_for_the_job_server():
+    """The SDK images carry the Beam version setup.py pins; the job server images the Beam version
+    whose Flink job server ran here (local_cluster.sh: Maven Central serves no newer one here)."""
     version = _beam_version()
     assert apache_beam.__version__ == version
     texts = _deploy_text()
@@ -56,7 +67,7 @@ def test_beam_version_is_the_same_in_setup_py_and_every_image():
     assert {name for name, _ in job_servers} == {'deploy/flink/docker-compose.yaml',
                                                  'deploy/flink/k8s/beam-job-server.yaml'}
     assert {tag for _, (_, tag) in sdk} == {version}
-    assert {tag for _, (_, tag) in job_servers} == {version}
+    assert {tag for _, (_, tag) in job_servers} == {_local_cluster_setting('BEAM_JOB_SERVER_VERSION')}
     assert own and {tag for _, tag in own} == {version}
     python = {py for _, (py, _) in sdk}
     assert len(python) == 1
@@ -65,12 +76,14 @@ def test_beam_version_is_the_same_in_setup_py_and_every_image():
     assert python == {'%s.%s' % launcher.groups()}
 
 
-def test_flink_version_is_one_beam_publishes_a_job_server_for_and_the_same_everywhere():
+def test_flink_version_is_the_local_clusters_and_the_same_everywhere():
     texts = _deploy_text()
     job_server = {m.group(1) for text in texts.values() for m in JOB_SERVER_IMAGE.finditer(text)}
-    assert len(job_server) == 1 and job_server <= set(FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS)
-    flink = {m.group(1) for text in texts.values() for m in FLINK_IMAGE.finditer(text)}
-    assert flink == job_server
+    assert job_server == {_local_cluster_setting('FLINK_MINOR')}
+    assert job_server <= set(FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS)
+    flink = {m.group(0) for text in texts.values() for m in FLINK_IMAGE.finditer(text)}
+    assert {image.split(':')[1].split('-')[0] for image in flink} == {_local_cluster_setting('FLINK_VERSION')}
+    assert {image.split(':')[1].rsplit('-', 1)[1] for image in flink} == {'java17'}  # as run here
     (session,) = _yaml('flink/k8s/flink-session.yaml')
     assert session['spec']['flinkVersion'] == 'v' + job_server.pop().replace('.', '_')
 
@@ -90,6 +103,66 @@ def test_docker_compose_wires_job_server_flink_and_worker_pool():
     assert artifacts in server['command']
     for name in ('job-server', 'taskmanager'):
         assert 'beam-artifacts:/tmp/beam-artifact-staging' in services[name]['volumes']
+
+
+def _flags(args: list) -> dict:
+    return dict(arg[2:].split('=', 1) for arg in args)
+
+
+def _local_cluster_flink_config() -> dict:
+    """The Flink settings local_cluster.sh writes, its defaults filled in (restarts, shuffle buffers)."""
+    text = (DEPLOY / 'flink' / 'local_cluster.sh').read_text()
+    config = text.split('config.yaml" <<EOF\n', 1)[1].split('\nEOF', 1)[0]
+    settings = dict(line.split(': ', 1) for line in config.splitlines())
+    return {key: re.sub(r'\$(\w+)', lambda m: _local_cluster_setting(m.group(1)), value)
+            for key, value in settings.items()
+            if key.startswith(('restart-strategy.', 'taskmanager.network.'))}
+
+
+def _submit_script_default(name: str) -> str:
+    text = (DEPLOY / 'flink' / 'submit.sh').read_text()
+    return re.search(r'^%s="\$\{%s:-([^}]+)\}"' % (name, name), text, re.MULTILINE).group(1)
+
+
+def test_flink_deploy_files_run_the_job_server_and_flink_as_the_local_cluster_did():
+    """docker-compose and Kubernetes give the job server the flags, Flink the restart strategy and
+    shuffle buffers, and the job the worker pool and parallelism that ran on local_cluster.sh."""
+    text = (DEPLOY / 'flink' / 'local_cluster.sh').read_text()
+    # The job server's command line: the lines continued (backslash-newline) after its class name.
+    command = re.match(r'(?:[^\n]*\\\n)*[^\n]*',
+                       text.split('org.apache.beam.runners.flink.FlinkJobServerDriver', 1)[1]).group(0)
+    local = _flags(re.findall(r'--[a-z-]+=[^ \n]*', command))
+    assert set(local) == {'flink-master', 'job-host', 'job-port', 'artifact-port', 'expansion-port',
+                          'artifacts-dir'}
+    ports = {'job-port': 'JOB_PORT', 'artifact-port': 'ARTIFACT_PORT', 'expansion-port': 'EXPANSION_PORT'}
+    (compose,) = _yaml('flink/docker-compose.yaml')
+    server, _ = _yaml('flink/k8s/beam-job-server.yaml')
+    (container,) = server['spec']['template']['spec']['containers']
+    for deployed in (_flags(compose['services']['job-server']['command']), _flags(container['args'])):
+        assert set(deployed) == set(local)
+        assert {flag: deployed[flag] for flag in ports} == {
+            flag: _local_cluster_setting(setting) for flag, setting in ports.items()}
+        assert deployed['flink-master'].endswith(':' + _local_cluster_setting('FLINK_REST_PORT'))
+
+    flink = _local_cluster_flink_config()
+    assert flink['restart-strategy.type'] == 'fixed-delay'
+    services = compose['services']
+    compose_config = {}
+    for name in ('jobmanager', 'taskmanager'):
+        compose_config.update(yaml.safe_load(services[name]['environment']['FLINK_PROPERTIES']))
+    (session,) = _yaml('flink/k8s/flink-session.yaml')
+    for deployed in (compose_config, session['spec']['flinkConfiguration']):
+        assert {key: str(deployed.get(key)) for key in flink} == flink
+
+    slots = _local_cluster_setting('TASK_SLOTS')
+    assert str(compose_config['taskmanager.numberOfTaskSlots']) == slots
+    assert _submit_script_default('PARALLELISM') == slots
+    assert _submit_script_default('WORKER_POOL') == 'localhost:' + _local_cluster_setting('WORKER_POOL_PORT')
+    (submit,) = _yaml('flink/k8s/submit-job.yaml')
+    options = _flags(submit['spec']['template']['spec']['containers'][0]['args'])
+    assert options['environment_cache_millis'] == _submit_script_default('ENVIRONMENT_CACHE_MILLIS')
+    k8s_slots = int(session['spec']['flinkConfiguration']['taskmanager.numberOfTaskSlots'])
+    assert int(options['parallelism']) == k8s_slots * session['spec']['taskManager']['replicas']
 
 
 def test_kubernetes_flink_deployment_has_the_worker_pool_as_a_sidecar():
@@ -166,7 +239,7 @@ def test_dataflow_launch_script_passes_the_jobs_own_checks(tmp_path, sdk_image, 
 
 def test_every_shell_script_parses():
     scripts = sorted(DEPLOY.rglob('*.sh'))
-    assert len(scripts) == 3
+    assert len(scripts) == 6
     for script in scripts:
         assert os.access(script, os.X_OK), script
         subprocess.run(['bash', '-n', str(script)], check=True)

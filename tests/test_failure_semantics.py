@@ -1,7 +1,9 @@
 """Failures change nothing: retried elements give the same dataset, a failed or killed run leaves no
 manifest, and a re-run writes the full dataset, identical to a clean run."""
 import collections
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import time
 import pytest
 
 import beam_jobs.build_pretraining_data as job
+from beam_jobs.output_folder import RUN_MARKER_NAME
 from transforms import write_shards
 from tests import fault_injection
 from tests.conftest import ROOT
@@ -55,43 +58,68 @@ def test_every_element_retried_on_the_workers_gives_the_same_dataset(
     assert retried['Seq128.WriteShards/WriteShard'] == 3 and retried['Seq128.Commit/Commit'] == 1
 
 
+def _failed_run_stderr(capsys, args) -> str:
+    """The job's one stderr line, asserting that its run failed with exit code 1."""
+    code = job.run(args)
+    err = capsys.readouterr().err
+    assert code == 1 and err.count('\n') == 1 and 'Traceback' not in err, err
+    return err
+
+
+def _watch_the_clean_up(monkeypatch, folders) -> dict:
+    """{folder: its files} as the failed run found them before deleting its unfinished dataset."""
+    seen = {}
+    remove = job.remove_unfinished_run
+
+    def look_then_remove(output_dir):
+        seen.update({folder.name: sorted(str(p.relative_to(folder)) for p in folder.rglob('*') if p.is_file())
+                     for folder in folders})
+        return remove(output_dir)
+
+    monkeypatch.setattr(job, 'remove_unfinished_run', look_then_remove)
+    return seen
+
+
 def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_it(
         portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch, capsys):
+    """The failed run deletes what it wrote (its run marker lists it), nothing is left filling the
+    disk, and a re-run writes the dataset of a clean run."""
     output_dir = tmp_path / 'out'
     wrapped = _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
         pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
-    with pytest.raises(RuntimeError, match='injected failure after 1 elements'):
-        job.run(job_args(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services)))
+    seen = _watch_the_clean_up(monkeypatch, [output_dir])
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path,
+                                              *portable_args(*portable_services)))
+    assert 'injected failure after 1 elements' in err
     assert wrapped == ['Seq128.WriteShards/WriteShard']
-    assert not (output_dir / 'manifest.json').exists()
-    assert list((output_dir / '.incomplete').glob('part-*'))
+    assert RUN_MARKER_NAME in seen['out'] and any(f.startswith('.incomplete/part-') for f in seen['out'])
+    assert not list(output_dir.iterdir())
 
     monkeypatch.undo()
-    capsys.readouterr()
     run_job(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services))
-    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
+    assert 'removed the leftovers' not in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
 
 
 def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, real_vocab_path,
                                                          monkeypatch, capsys):
-    """The sorted pieces go to --sort_temp_dir, not beside the shards; a failed run's are deleted by
-    the re-run, whose dataset is the one written without the option."""
+    """The sorted pieces go to --sort_temp_dir, not beside the shards; a failed run deletes them,
+    and the re-run's dataset is the one written without the option."""
     output_dir, sort_dir = tmp_path / 'out', tmp_path / 'sort'
     extra = ('--sort_temp_dir', str(sort_dir))
     _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
         pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
-    with pytest.raises(Exception, match='injected failure after 1 elements'):
-        job.run(job_args(DEMO, output_dir, real_vocab_path, *extra))
-    (runs_dir,) = sort_dir.iterdir()
-    assert runs_dir.name.startswith('runs-') and list(runs_dir.glob('run-*.bin'))
-    assert list((output_dir / '.incomplete').glob('part-*'))
-    assert not list((output_dir / '.incomplete').glob('run-*'))
+    seen = _watch_the_clean_up(monkeypatch, [output_dir, sort_dir])
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path, *extra))
+    assert 'injected failure after 1 elements' in err
+    (runs_dir,) = {name.split('/')[0] for name in seen['sort']}
+    assert runs_dir.startswith('runs-') and all(n.startswith(runs_dir + '/run-') for n in seen['sort'])
+    assert any(n.startswith('.incomplete/part-') for n in seen['out'])
+    assert not any(n.startswith('.incomplete/run-') for n in seen['out'])
+    assert not list(output_dir.iterdir()) and not list(sort_dir.iterdir())
 
     monkeypatch.undo()
-    capsys.readouterr()
     run_job(DEMO, output_dir, real_vocab_path, *extra)
-    assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
     assert not list(sort_dir.iterdir())
 
@@ -128,13 +156,15 @@ def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
     assert not (output_dir / 'manifest.json').exists()
     assert len(list(output_dir.glob('part-*-of-00004.tfrecord'))) == committed_shards
     assert len(list((output_dir / '.incomplete').glob('part-*'))) == 4 - committed_shards
+    listed = json.loads((output_dir / RUN_MARKER_NAME).read_text(encoding='utf-8'))['paths']
+    assert {p.name for p in output_dir.glob('part-*')} <= set(listed) and '.incomplete/' in listed
 
     run_job(DEMO, output_dir, real_vocab_path)
     assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
 
 
-def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_path, monkeypatch):
+def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_path, monkeypatch, capsys):
     """The commit counts each format's records against the instances made: a record lost on its
     way to a shard (as the local runner's timed flush once lost them) leaves no manifest."""
     to_pieces = write_shards._ToPieces.process
@@ -145,7 +175,7 @@ def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_pat
 
     monkeypatch.setattr(write_shards._ToPieces, 'process', drop_one_document)
     output_dir = tmp_path / 'out'
-    with pytest.raises(Exception, match=r'tfrecord shards hold \d+ records but \d+ instances were made'):
-        job.run(job_args(DEMO, output_dir, real_vocab_path))
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path))
+    assert re.search(r'tfrecord shards hold \d+ records but \d+ instances were made', err), err
     assert not (output_dir / 'manifest.json').exists()
     assert not list(output_dir.glob('part-*'))

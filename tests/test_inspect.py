@@ -122,3 +122,33 @@ def test_report_of_a_folder_of_datasets_holds_their_plots(datasets, tmp_path, ca
     assert svgs.columns[:33] and sum(svgs.columns[:33]) == instances   # static length histogram
     source, tokens = next(iter(tokens_by_source(manifest).items()))
     assert '>%s</text>' % source in page and '>{:,}</text>'.format(tokens) in page
+
+
+@pytest.mark.parametrize('damage', ['empty', 'cut short', 'not JSON', 'not a manifest'])
+def test_a_damaged_manifest_is_one_line_and_exit_2(datasets, tmp_path, damage):
+    """A disk that filled during an old commit left a cut manifest: inspect said so with a
+    traceback. Now one line, exit 2, for every way a manifest can fail to be one."""
+    (static_dir, _), _ = datasets
+    copy = tmp_path / 'copy'
+    shutil.copytree(static_dir, copy)
+    data = (copy / 'manifest.json').read_bytes()
+    (copy / 'manifest.json').write_bytes({'empty': b'', 'cut short': data[:len(data) // 2],
+                                          'not JSON': b'\x89PNG\r\n', 'not a manifest': b'[1, 2]'}[damage])
+    result = subprocess.run([sys.executable, '-m', 'beam_jobs.inspect', str(copy)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and result.stderr.count('\n') == 1, result.stderr
+    assert result.stderr.startswith('inspect: error: %s: ' % (copy / 'manifest.json'))
+    assert 'Traceback' not in result.stderr
+
+
+def test_a_stray_part_file_beside_the_shards_fails_with_exit_1(datasets, tmp_path, capsys):
+    """A reader that globs part-* would take a file the manifest does not list."""
+    (static_dir, _), _ = datasets
+    copy = tmp_path / 'copy'
+    shutil.copytree(static_dir, copy)
+    shutil.copy(copy / 'part-00000-of-00004.arrow', copy / 'part-00000-of-00002.arrow')
+    (copy / 'part-of-my-thesis.txt').write_text('论文\n', encoding='utf-8')
+    assert inspect([str(copy)]) == 1
+    err = capsys.readouterr().err
+    for name in ('part-00000-of-00002.arrow', 'part-of-my-thesis.txt'):
+        assert '%s is not listed by the manifest' % name in err

@@ -5,8 +5,10 @@ import bz2
 import collections
 import gzip
 import json
+import lzma
 import re
 import tracemalloc
+import zlib
 
 import pytest
 import zstandard
@@ -176,17 +178,29 @@ def test_compressed_files_read_like_the_original(tmp_path, compress, suffix):
     assert records == _read(original, name='same')[0]
 
 
-@pytest.mark.parametrize('compress, suffix', [(gzip.compress, '.gz'), (bz2.compress, '.bz2'),
-                                               (zstandard.ZstdCompressor().compress, '.zst')])
-def test_truncated_compressed_file_keeps_what_was_read(tmp_path, compress, suffix):
+@pytest.mark.parametrize('compress, decompressor, suffix', [
+    (gzip.compress, lambda: zlib.decompressobj(wbits=31), '.gz'),
+    (bz2.compress, bz2.BZ2Decompressor, '.bz2'),
+    (lzma.compress, lzma.LZMADecompressor, '.xz'),
+    (zstandard.ZstdCompressor().compress, lambda: zstandard.ZstdDecompressor().decompressobj(), '.zst')])
+def test_truncated_compressed_file_keeps_every_complete_line(tmp_path, compress, decompressor, suffix):
     original = shared_file('news/thucnews_cnews_1000.txt').read_bytes()
     data = compress(original)
     path = tmp_path / ('thucnews.txt' + suffix)
     path.write_bytes(data[:len(data) // 2])
-    documents, dropped = _split(_read(path)[0])
-    assert dropped == {'unreadable_file': 1} and 50 < len(documents) < 1000
+    decodable = decompressor().decompress(data[:len(data) // 2])  # what the cut file still holds
+    records = _read(path)[0]
+    documents, dropped = _split(records)
+    assert dropped == {'truncated_document': 1, 'unreadable_file': 1}
+    assert len(documents) == decodable.count(b'\n') > 100
     assert [d.text for d in documents] == [
         line.split('\t', 1)[1] for line in original.decode('utf-8').split('\n')[:len(documents)]]
+    partial, unreadable = records[-2:]
+    assert partial.reason == 'truncated_document' and partial.doc_id == 'thucnews.txt%s:%d' % (
+        suffix, len(documents))
+    assert decodable.decode('utf-8', errors='ignore').endswith(partial.sample[-50:])
+    assert unreadable.reason == 'unreadable_file' and unreadable.offset == len(decodable)
+    assert 'decompressed up to byte %d' % len(decodable) in unreadable.sample
 
 
 def test_encoding_detection_and_override(tmp_path):
@@ -289,6 +303,6 @@ def test_a_record_longer_than_the_limit_is_skipped(tmp_path):
                     '<doc>\n<contenttitle>乙</contenttitle>\n<content>短</content>\n</doc>\n' % body,
                     encoding='utf-8')
     records, _ = _read(path, ReadSpec(max_line_bytes=4096))
+    # One record for the long one (its line was counted as a second document before).
     assert [r.reason if isinstance(r, Dropped) else r.text for r in records] == [
-        'line_too_long', 'record_too_long',
-                                                               '乙\n短']
+        'record_too_long', '乙\n短']

@@ -1,38 +1,23 @@
 """Make a finished dataset visible: move shards into place, write rejects and vocab, manifest last.
 
 Runs once, after every shard is written, so a directory holding ``manifest.json`` is complete and a
-killed run leaves none. Each step can be repeated: a retried commit gives the same directory.
+killed run leaves none. The manifest is written to a temp name and renamed, so it is whole or
+absent; then the run marker goes (beam_jobs/output_folder.py: the reject files are listed in it
+before they are written). A failure in the commit (a full disk) removes the temp manifest,
+``.incomplete/`` and the run files before it goes up: nothing is left filling the disk, and the
+files already in place stay listed in the marker for the next run to delete. Each step can be
+repeated: a retried commit gives the same directory, and one that finds a shard neither in
+``.incomplete/`` nor in place fails rather than list it.
 """
 import json
 
 import apache_beam as beam
-from apache_beam.io.filesystems import CompressionTypes, FileSystems
+from apache_beam.io.filesystems import FileSystems
 
+from beam_jobs import output_folder
+from beam_jobs.output_folder import MANIFEST_TEMP_NAME, REJECTS_DIR, VOCAB_NAME, write_file
 from schemas import manifest as manifest_schema
 from transforms.write_shards import INCOMPLETE_DIR, runs_folder
-
-REJECTS_DIR = 'rejects'
-VOCAB_NAME = 'vocab.txt'
-
-
-def delete_folder(folder: str) -> bool:
-    """Delete a folder of files on any Beam filesystem; True if there was anything to delete.
-
-    Object stores (gs://) have no folders, only objects under a prefix, where deleting or testing the
-    folder's own name finds nothing: its files are matched and deleted, then the folder if it exists.
-    """
-    files = [m.path for m in FileSystems.match([FileSystems.join(folder, '*')])[0].metadata_list]
-    if files:
-        FileSystems.delete(files)
-    if FileSystems.exists(folder):
-        FileSystems.delete([folder])
-        return True
-    return bool(files)
-
-
-def _write(path: str, data: bytes) -> None:
-    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        handle.write(data)
 
 
 class IncompleteDataset(RuntimeError):
@@ -64,29 +49,43 @@ class _Commit(beam.DoFn):
         self._layouts = layouts
 
     def process(self, _, shards, counts, dropped_samples):
-        _check_complete(shards, counts, self._layouts)
         temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
+        try:
+            manifest = self._commit(temp_dir, shards, counts, dropped_samples)
+        except BaseException:
+            output_folder.delete_quietly([FileSystems.join(self._output_dir, MANIFEST_TEMP_NAME)],
+                                         [temp_dir, self._runs_dir])
+            raise
+        output_folder.remove_marker(self._output_dir)
+        yield manifest
+
+    def _commit(self, temp_dir, shards, counts, dropped_samples) -> dict:
+        _check_complete(shards, counts, self._layouts)
         for _, shard in shards:
             source = FileSystems.join(temp_dir, shard.file_name)
+            destination = FileSystems.join(self._output_dir, shard.file_name)
             if FileSystems.exists(source):
-                FileSystems.rename([source], [FileSystems.join(self._output_dir, shard.file_name)])
-        reject_files = []
-        for reason, records in sorted(dropped_samples.items()):
-            name = '%s/%s.jsonl' % (REJECTS_DIR, reason)
+                FileSystems.rename([source], [destination])
+            elif not FileSystems.exists(destination):
+                raise IncompleteDataset('shard %s is neither in %s nor in place; nothing was committed'
+                                        % (shard.file_name, INCOMPLETE_DIR))
+        reject_files = ['%s/%s.jsonl' % (REJECTS_DIR, reason) for reason in sorted(dropped_samples)]
+        output_folder.add_to_marker(self._output_dir, reject_files)
+        for name, (_, records) in zip(reject_files, sorted(dropped_samples.items())):
             lines = [json.dumps(record._asdict(), ensure_ascii=False) + '\n' for record in records]
-            _write(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
-            reject_files.append(name)
-        _write(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
+            write_file(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
+        write_file(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
+        output_folder.delete_folder(temp_dir)
+        if self._runs_dir != temp_dir:
+            output_folder.delete_folder(self._runs_dir)
         formats = {name: dict(layout, shards=[info for fmt, info in shards if fmt == name])
                    for name, layout in self._layouts.items()}
         manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts,
                                                   self._masking, formats, reject_files)
-        _write(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
-               manifest_schema.dumps(manifest))
-        delete_folder(temp_dir)
-        if self._runs_dir != temp_dir:
-            delete_folder(self._runs_dir)
-        yield manifest
+        output_folder.write_atomically(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
+                                       FileSystems.join(self._output_dir, MANIFEST_TEMP_NAME),
+                                       manifest_schema.dumps(manifest))
+        return manifest
 
 
 class CommitDataset(beam.PTransform):

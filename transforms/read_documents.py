@@ -6,6 +6,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import Dropped
 from schemas.sources import InputFile
+from transforms.count_stats import per_source
 from wwm.document_files import FileReport, read_documents
 
 
@@ -29,12 +30,18 @@ class _ParseFile(beam.DoFn):
                             'at byte offset %d', input_file.name, report.undecodable_lines,
                             report.encoding, report.first_undecodable_offset)
             self.undecodable_lines.inc(report.undecodable_lines)
-            yield beam.pvalue.TaggedOutput('stats', ('undecodable_lines', report.undecodable_lines))
+        for name in ('lines_read', 'undecodable_lines'):
+            for pair in per_source(input_file.name, name, getattr(report, name)):
+                yield beam.pvalue.TaggedOutput('stats', pair)
+        for name in ('documents_split', 'document_pieces_added'):
+            if getattr(report, name):
+                yield beam.pvalue.TaggedOutput('stats', (name, getattr(report, name)))
 
 
 class ReadDocuments(beam.PTransform):
     """Read the given InputFiles; outputs ``documents``, ``dropped`` and ``stats`` (name, value)
-    pairs for the manifest: files read per format and lines with undecodable bytes."""
+    pairs for the manifest: files read per format, lines read and lines with undecodable bytes
+    (in total and per source), documents cut into pieces and the pieces that added."""
 
     def __init__(self, files):
         super().__init__()

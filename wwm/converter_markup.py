@@ -23,23 +23,28 @@ VARIANT_CHAINS = {'simplified': SIMPLIFIED, 'traditional': TRADITIONAL}
 
 # The innermost ``-{...}-``: a body holding neither ``-{`` nor ``}-``.
 _INNERMOST = re.compile(r'-\{((?:(?!-\{|\}-)[\s\S])*)\}-')
-_FLAGS = re.compile(r'^\s*([A-Za-z\-;\s]*?)\s*\|')
+# Flags: what comes before the first "|", if it is only letters, "-", ";" and spaces. (As a regex
+# ``^\s*([A-Za-z\-;\s]*?)\s*\|`` this took cubic time on a body of spaces.)
+_FLAG_CHARS = re.compile(r'[A-Za-z\-;\s]*')
 _VARIANT_CODE = re.compile(r'zh(?:-[a-z]{2,4})?$')
-_RULE_START = re.compile(r'(?:^|;)\s*(?:[^;:]*?=>\s*)?(zh(?:-[a-z]{2,4})?)\s*:')
+# A rule: an optional ``source=>`` (up to the first "=>" that a code follows), a variant code, ":".
+# The source's class holds the spaces before it: a separate ``\s*`` there would make every split of
+# a run of spaces a new try (quadratic).
+_RULE_START = re.compile(r'(?:^|;)(?:[^;:]*?=>\s*|\s*)(zh(?:-[a-z]{2,4})?)\s*:')
 _SILENT_FLAGS = {'T', 'H', '-', 'D', 'N'}
 _MAX_NESTING = 8
 
 
 def _split_flags(body: str) -> Tuple[set, str]:
     """(flags, rest) when the body starts with ``flags|``; flags must all be known, else none."""
-    match = _FLAGS.match(body)
-    if not match:
+    bar = body.find('|')
+    if bar < 0 or not _FLAG_CHARS.fullmatch(body, 0, bar):
         return set(), body
-    flags = {flag.strip() for flag in match.group(1).split(';') if flag.strip()}
+    flags = {flag.strip() for flag in body[:bar].split(';') if flag.strip()}
     known = all(flag in _SILENT_FLAGS | {'A', 'R'} or _VARIANT_CODE.match(flag) for flag in flags)
     if not flags or not known:
         return set(), body
-    return flags, body[match.end():]
+    return flags, body[bar + 1:]
 
 
 def _variant_texts(rules: str) -> dict:

@@ -9,7 +9,8 @@ CHUNK_BYTES = 1 << 20
 
 
 class ByteLine(NamedTuple):
-    """One line without its ``\\n`` (a trailing ``\\r`` is left for the decoder to strip)."""
+    """One line without its line end (a trailing ``\\r`` of a CRLF is left for the decoder to
+    strip)."""
     offset: int
     number: int
     data: bytes
@@ -22,9 +23,10 @@ class LongLine(NamedTuple):
     length: int
 
 
-def byte_lines(stream, max_line_bytes: int,
-               chunk_bytes: int = CHUNK_BYTES) -> Iterator[Union[ByteLine, LongLine]]:
-    """Every line of ``stream`` (a binary file object), in order, as ByteLine or LongLine."""
+def byte_lines(stream, max_line_bytes: int, chunk_bytes: int = CHUNK_BYTES,
+               newline: bytes = b'\n') -> Iterator[Union[ByteLine, LongLine]]:
+    """Every line of ``stream`` (a binary file object), in order, as ByteLine or LongLine;
+    ``newline`` ends lines (``b'\\r'`` for a file with CR-only line ends)."""
     offset = number = size = 0
     parts = []
     while True:
@@ -33,7 +35,7 @@ def byte_lines(stream, max_line_bytes: int,
             break
         start = 0
         while True:
-            end = chunk.find(b'\n', start)
+            end = chunk.find(newline, start)
             stop = len(chunk) if end < 0 else end
             size += stop - start
             if size <= max_line_bytes:

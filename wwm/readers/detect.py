@@ -1,18 +1,22 @@
 """``--input_format auto``: the format of one file, from its name and its first bytes.
 
-Content decides where it is distinctive (XML dump root, ``<doc id=`` lines, Sogou ``<doc>`` records,
-the keys of the first JSON object, ``label<TAB>text`` lines); the extension decides between JSON lines
-and plain text otherwise.
+Content decides where it is distinctive (XML dump root, ``<doc id=`` lines, Sogou ``<doc>`` records
+inside any wrapper, the keys of the first JSON object of a line or an array, ``label<TAB>text``
+lines); the extension decides between JSON lines and plain text otherwise.
 """
 import json
 import re
 
 from wwm.readers.decompress import SUFFIXES
+from wwm.readers.json_lines import too_deep
 
 _WHITESPACE = '\ufeff \t\r\n'
 _LABELLED_LINE = re.compile(r'^[^\t\s]{1,20}\t\S')
 _DUREADER_KEYS = {'question', 'documents'}
 _WIKIEXTRACTOR_KEYS = {'id', 'url', 'title', 'text'}
+# A Sogou record (``<doc>`` then one of its fields), after any wrapper (``<docs>``, ``<doclist>``,
+# an XML declaration...): the layout decides, whatever wrapper a release adds.
+_SOGOU_RECORD = re.compile(r'(?:<[^<>]{1,200}>\s*){0,20}?<doc>\s*<(?:url|docno|contenttitle|content)>')
 
 
 def base_name(path: str) -> str:
@@ -24,22 +28,44 @@ def base_name(path: str) -> str:
     return path
 
 
-def _json_format(head_text: str) -> str:
-    first = head_text.lstrip(_WHITESPACE).split('\n', 1)[0]
-    try:
-        record = json.loads(first)
-    except ValueError:  # one big JSON value, or a first line longer than the head
-        record = None
-    if isinstance(record, dict):
-        keys = set(record)
-        if _DUREADER_KEYS <= keys:
-            return 'dureader'
-        if _WIKIEXTRACTOR_KEYS <= keys:
-            return 'wikiextractor'
-        return 'squad' if 'data' in keys and 'version' in keys else 'jsonl'
-    if record is None and '"question"' in head_text and '"documents"' in head_text:
+def _keys_format(record: dict, in_array: bool) -> str:
+    """The format of a file whose first object is ``record`` (an element of a top-level array
+    when ``in_array``: CMRC 2018's original layout is a list of paragraphs with ``qas``)."""
+    keys = set(record)
+    if _DUREADER_KEYS <= keys:
         return 'dureader'
-    if record is None and '"data"' in head_text and '"paragraphs"' in head_text:
+    if _WIKIEXTRACTOR_KEYS <= keys:
+        return 'wikiextractor'
+    if ('qas' in keys) if in_array else ('data' in keys and 'version' in keys):
+        return 'squad'
+    return 'jsonl'
+
+
+def _first_value(text: str):
+    """The first JSON value in ``text`` (which may go on past it), or None when it does not parse
+    (cut by the end of the head, malformed, or nested too deep to parse safely)."""
+    if too_deep(text):
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(text)[0]
+    except (ValueError, RecursionError):  # see json_lines._line_objects
+        return None
+
+
+def _json_format(start: str) -> str:
+    """The format of a file whose head ``start`` opens a JSON value: by the keys of the first
+    object (of the first line, or of the array), else by keys seen in the head."""
+    if start.startswith('['):
+        record = _first_value(start[1:].lstrip(_WHITESPACE))
+    else:
+        record = _first_value(start.split('\n', 1)[0])
+        if record is None and '"data"' in start and '"paragraphs"' in start:
+            return 'squad'  # one big SQuAD value, longer than the head
+    if isinstance(record, dict):
+        return _keys_format(record, start.startswith('['))
+    if record is None and '"question"' in start and '"documents"' in start:
+        return 'dureader'
+    if record is None and '"qas"' in start:
         return 'squad'
     return 'jsonl'
 
@@ -57,12 +83,10 @@ def detect_format(path: str, head_text: str) -> str:
         return 'wiki_xml'
     if re.match(r'<doc\s+id=', start):
         return 'wikiextractor'
-    if re.match(r'<docs?>', start):
+    if _SOGOU_RECORD.match(start):
         return 'sogou'
-    if start.startswith('['):
-        return 'squad' if '"qas"' in start else 'jsonl'
-    if start.startswith('{'):
-        return _json_format(head_text)
+    if start.startswith(('[', '{')):
+        return _json_format(start)
     if _is_labelled_lines(head_text):
         return 'thucnews'
     return 'jsonl' if base.endswith(('.jsonl', '.json')) else 'text'

@@ -74,7 +74,8 @@ class _PageCollector:
             self._parts.append(data)
 
 
-def _record(source, number: int, page: _Page):
+def _records(source, number: int, page: _Page):
+    """The page's Document (or its pieces), or the Dropped record saying why it is none."""
     title = page.fields.get('title', '')
     wikitext = page.fields.get('text', '')
     sample = '%s\n%s' % (title, wikitext)
@@ -88,8 +89,9 @@ def _record(source, number: int, page: _Page):
     elif is_disambiguation(title, wikitext):
         reason = 'disambiguation'
     if reason:
-        return source.dropped(reason, number, sample, page.offset)
-    return source.document(number, '%s\n\n%s' % (title, wikitext_to_text(wikitext)))
+        yield source.dropped(reason, number, sample, page.offset)
+    else:
+        yield from source.documents(number, '%s\n\n%s' % (title, wikitext_to_text(wikitext)))
 
 
 def read(source):
@@ -107,7 +109,7 @@ def read(source):
         else:
             failure = None
         for page in collector.finished:
-            yield _record(source, number, page)
+            yield from _records(source, number, page)
             number += 1
         collector.finished.clear()
         if failure is not None:

@@ -1,18 +1,16 @@
 """SQuAD-style reading-comprehension JSON (DRCD, CMRC 2018 in SQuAD layout) and the original CMRC 2018
 layout (a list of ``{context_text, qas: [{query_text, answers}]}``).
 
-Such a file is one JSON value, often on one line, so it is parsed as a stream with ``ijson`` and only
-one paragraph (its context and questions) is held at a time. A document is one paragraph: the
-context, then for each question a line with the question and a line with its first answer.
-Document ``N`` is the file's ``N``-th paragraph. Malformed JSON ends the file there: the paragraphs
-before it are kept and the rest is one ``malformed_json`` record, with the offset the parser had
-reached (within ``BUFFER_BYTES``). Non-UTF-8 SQuAD files are not supported (JSON is UTF-8).
+Such a file is one JSON value, often on one line, so it is parsed as a stream
+(wwm.readers.json_values) and only one paragraph (its context and questions) is held at a time, at
+most ``--max_line_bytes`` of it (a longer one is ``record_too_long``). A document is one paragraph:
+the context, then for each question a line with the question and a line with its first answer.
+Document ``N`` is the file's ``N``-th paragraph. Malformed JSON, or JSON nested deeper than
+``MAX_JSON_DEPTH``, ends the file there: the paragraphs before it are kept and the rest is one
+``malformed_json`` record, with the offset the parser had reached (within
+``json_values.BUFFER_BYTES``). A file in another encoding than UTF-8 is re-encoded for the parser.
 """
-import ijson
-
-from wwm.readers.encodings import UTF8_BOM
-
-BUFFER_BYTES = 64 << 10
+from wwm.readers.json_values import ITEM, JsonValue, file_values
 
 
 def _answer(answers):
@@ -41,18 +39,13 @@ def paragraph_text(paragraph):
 
 def read(source):
     start = source.head_text.lstrip('\ufeff \t\r\n')
-    prefix = 'item' if start.startswith('[') else 'data.item.paragraphs.item'
-    stream = source.stream  # counts the bytes read in ``position``
-    if source.head_text.startswith('\ufeff'):
-        stream.read(len(UTF8_BOM))
-    number = 0
-    try:
-        for paragraph in ijson.items(stream, prefix, buf_size=BUFFER_BYTES, use_float=True):
-            text = paragraph_text(paragraph) if isinstance(paragraph, dict) else None
-            if text is None:
-                yield source.dropped('no_text_field', number, str(paragraph), stream.position)
-            else:
-                yield source.document(number, text)
-            number += 1
-    except ijson.JSONError as error:
-        yield source.dropped('malformed_json', '@%d' % stream.position, str(error), stream.position)
+    path = [ITEM] if start.startswith('[') else ['data', ITEM, 'paragraphs', ITEM]
+    for item in file_values(source, path):
+        if not isinstance(item, JsonValue):
+            yield item
+            continue
+        text = paragraph_text(item.value) if isinstance(item.value, dict) else None
+        if text is None:
+            yield source.dropped('no_text_field', item.number, str(item.value), item.offset)
+        else:
+            yield from source.documents(item.number, text)

@@ -1,8 +1,8 @@
 """Blocks of lines between an opening and a closing marker line, for the line-oriented pseudo-XML
 formats (WikiExtractor's ``<doc ...>`` files, Sogou's ``<doc>`` files) that an XML parser refuses.
 
-A block is held until its closing line, at most ``source.max_line_bytes`` of it: a longer block is
-dropped as ``record_too_long`` and skipped to its end.
+A block is held until its closing line, at most ``source.max_line_bytes`` of it: a longer block, or
+one with a line over the limit, is dropped as one ``record_too_long`` and skipped to its end.
 """
 from typing import Callable, Iterator, List, NamedTuple, Union
 
@@ -24,19 +24,23 @@ def blocks(source, opens: Callable[[str], bool], closes: Callable[[str], bool],
     Lines outside blocks are ignored; a block cut short by the next opening line or the end of the
     file is dropped with ``unclosed_reason``.
     """
-    current, number = None, 0
+    current, number, too_long = None, 0, False
     for line in source.lines():
         if not isinstance(line, Line):
-            yield line
+            if current is None:
+                yield line  # a line too long to hold outside a block: it may have held a record
+            else:
+                too_long = True  # the block is lost as one record_too_long, not counted twice
+                current.lines.clear()
             continue
         if opens(line.text):
             if current is not None:
                 yield _unclosed(source, current, unclosed_reason)
-            current = Block(number, line.offset, [])
+            current, too_long = Block(number, line.offset, []), False
             number += 1
         elif current is None:
             continue
-        too_long = line.offset - current.offset > source.max_line_bytes
+        too_long = too_long or line.offset - current.offset > source.max_line_bytes
         if too_long:
             current.lines.clear()
         else:

@@ -11,6 +11,6 @@ def read(source):
         if not isinstance(line, Line):
             yield line
         elif '\t' in line.text:
-            yield source.document(line.number, line.text.split('\t', 1)[1])
+            yield from source.documents(line.number, line.text.split('\t', 1)[1])
         elif line.text.strip():
             yield source.dropped('malformed_line', line.number, line.text, line.offset)

@@ -1,7 +1,8 @@
 """WikiExtractor output, in either of its two layouts, told apart by the first non-blank character:
 
 * text: ``<doc id=".." url=".." title="..">``, the title line, the article, ``</doc>``;
-* JSON lines (``--json``): ``{"id", "url", "title", "text"}`` a line.
+* JSON lines (``--json``): ``{"id", "url", "title", "text"}`` a line (or such objects in a JSON
+  array).
 
 The text is kept as WikiExtractor wrote it, title line first, less the tags it lets through
 (``<br>`` becomes a line break; ``<nowiki>``... are removed, their content kept). Language-converter
@@ -17,7 +18,7 @@ _DOC_OPEN = re.compile(r'<doc\b[^>]*>\s*$')
 
 
 def is_json_layout(head_text: str) -> bool:
-    return head_text.lstrip('\ufeff \t\r\n').startswith('{')
+    return head_text.lstrip('\ufeff \t\r\n').startswith(('{', '['))
 
 
 def _json_text(record):
@@ -29,7 +30,8 @@ def _read_doc_layout(source):
     for block in blocks(source, lambda text: _DOC_OPEN.match(text.strip()) is not None,
                         lambda text: text.strip() == '</doc>', 'unclosed_doc'):
         if isinstance(block, Block):
-            yield source.document(block.number, strip_tags('\n'.join(block.lines[1:-1])).strip('\n'))
+            yield from source.documents(block.number,
+                                        strip_tags('\n'.join(block.lines[1:-1])).strip('\n'))
         else:
             yield block
 

@@ -12,26 +12,43 @@ Removed: other templates, tables, ``<ref>`` notes, comments, ``<math>``/``<galle
 category, file/image and interlanguage links, bold/italic quotes, heading lines, magic words, and the
 reference/link sections at the end (参考文献, 外部链接, ...). Language-converter markup
 ``-{zh-cn:..;zh-tw:..}-`` is kept for the cleaning stage, which resolves it.
+
+Every pass is linear in the wikitext, whatever it holds (a page is untrusted input): blocks whose
+closing tag never comes are found to have none once, not once per opening tag; nested templates,
+parameters and links are resolved innermost first for at most ``MAX_NESTING`` levels (deeper ones
+are left as written), as each level is a pass over the whole page.
 """
 import html
 import re
+from typing import Optional, Tuple
+
+from wwm.html_text import ClosingTags
 
 _COMMENT = re.compile(r'<!--.*?(?:-->|$)', re.DOTALL)
-_DROPPED_BLOCKS = re.compile(
-    r'<(ref|math|chem|gallery|timeline|score|syntaxhighlight|source|imagemap|graph|templatedata|'
-    r'mapframe|poem|references)\b[^>]*?(?:/>|>.*?</\1\s*>)', re.DOTALL | re.IGNORECASE)
+# Blocks that are not prose: ``<ref .../>``, or ``<ref ...>`` to the first ``</ref>`` after it.
+_DROPPED = ('ref|math|chem|gallery|timeline|score|syntaxhighlight|source|imagemap|graph|templatedata|'
+            'mapframe|poem|references')
+_DROPPED_NAME = re.compile(r'<(%s)\b' % _DROPPED, re.IGNORECASE)
+_DROPPED_CLOSING = re.compile(r'</(%s)\s*>' % _DROPPED, re.IGNORECASE)
 _TAG = re.compile(r'</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>')
 _LINE_BREAK_TAG = re.compile(r'<br\s*/?>', re.IGNORECASE)
 _PARAMETER = re.compile(r'\{\{\{[^{}]*\}\}\}')
 # A template with no template inside; single braces (``-{...}-`` converter markup) may be inside.
 _TEMPLATE = re.compile(r'\{\{((?:[^{}]|(?<!\{)\{(?!\{)|(?<!\})\}(?!\}))*)\}\}')
 _LINK = re.compile(r'\[\[([^\[\]]*)\]\]([a-zA-Z]*)')
-_EXTERNAL_LINK = re.compile(r'\[(?:https?:|ftp:)?//[^\s\[\]]+(?:\s+([^\[\]]*))?\]')
+# The label (group 1) still has the spaces after the first: ``\s+([^\[\]]*)`` would try every split
+# of a run of spaces, each to the end of the label (quadratic on an unclosed ``[//a`` and spaces).
+_EXTERNAL_LINK = re.compile(r'\[(?:https?:|ftp:)?//[^\s\[\]]+(?:\s([^\[\]]*))?\]')
 _QUOTES = re.compile(r"'{2,}")
 _MAGIC_WORD = re.compile(r'__[A-Z]+__')
-_HEADING = re.compile(r'^(=+)\s*(.*?)\s*\1\s*$')
 _LIST_MARKER = re.compile(r'^[*#:;]+\s*')
 _BLANK_RUNS = re.compile(r'\n{3,}')
+# "&#" and 8 or more digits: beyond U+10FFFF whatever they say; html.unescape would run int() on
+# them, which Python refuses past 4,300 digits (ValueError).
+_LONG_DECIMAL_REFERENCE = re.compile(r'&#([0-9]{8,});?')
+# Levels of nested templates, parameters and links resolved, a pass over the page each (articles
+# nest a few; a hostile page of 100,000 made it 100,000 passes).
+MAX_NESTING = 20
 
 # Link namespaces whose links are not text (English and Chinese names, simplified and traditional).
 _NON_TEXT_NAMESPACES = {
@@ -72,11 +89,65 @@ def _link(match) -> str:
 
 
 def _repeat(pattern, replacement, text: str) -> str:
-    """Apply until nothing changes: nested constructs are resolved innermost first."""
-    while True:
+    """Apply until nothing changes, at most ``MAX_NESTING`` times: nested constructs are resolved
+    innermost first, a level per pass."""
+    for _ in range(MAX_NESTING):
         text, count = pattern.subn(replacement, text)
         if not count:
-            return text
+            break
+    return text
+
+
+def _without_dropped_blocks(text: str) -> str:
+    """Text without the ``_DROPPED`` blocks; one left open is kept. The opening tag ends at the first
+    ">" after the name (self-closing if "/" is before it); once there is no ">" left, no block can
+    start. One pass: each ">" and closing tag is looked for once, not once per opening tag."""
+    closings = ClosingTags(_DROPPED_CLOSING, text)
+    pieces, kept_from, tag_end = [], 0, -1
+    for name in _DROPPED_NAME.finditer(text):
+        if name.start() < kept_from:
+            continue  # inside a block already dropped
+        if tag_end < name.end():
+            tag_end = text.find('>', name.end())
+            if tag_end < 0:
+                break
+        if tag_end > name.end() and text[tag_end - 1] == '/':
+            end = tag_end + 1
+        else:
+            end = closings.end_after(name.group(1), tag_end + 1)
+            if end < 0:
+                continue
+        pieces.append(text[kept_from:name.start()])
+        kept_from = end
+    return ''.join(pieces) + text[kept_from:]
+
+
+def _external_link_label(match) -> str:
+    return (match.group(1) or '').lstrip()
+
+
+def _heading(line: str) -> Optional[Tuple[int, str]]:
+    r"""(level, title) of a heading line ``== title ==``, else None. The level is the longest run of
+    "=" that both starts the line and ends it (trailing spaces aside) without overlap; the regex
+    ``^(=+)\s*(.*?)\s*\1\s*$`` that says the same took cubic time on a line of "="."""
+    content = line.rstrip()
+    level = min(len(content) - len(content.lstrip('=')), len(content) - len(content.rstrip('=')),
+                len(content) // 2)
+    if not level:
+        return None
+    return level, content[level:len(content) - level].strip()
+
+
+def _unescape(text: str) -> str:
+    """``html.unescape``, also for decimal references too long for ``int()``: they show U+FFFD, as
+    html.unescape shows any reference beyond U+10FFFF (leading zeros aside)."""
+    pieces, kept_from = [], 0
+    for reference in _LONG_DECIMAL_REFERENCE.finditer(text):
+        digits = reference.group(1).lstrip('0') or '0'
+        pieces += [html.unescape(text[kept_from:reference.start()]),
+                   '\ufffd' if len(digits) >= 8 else html.unescape('&#%s;' % digits)]
+        kept_from = reference.end()
+    return ''.join(pieces) + html.unescape(text[kept_from:])
 
 
 def _without_tables(text: str) -> str:
@@ -97,12 +168,12 @@ def _lines(text: str):
     """Plain lines: headings dropped, the reference sections at the end cut, list markers removed."""
     skipping_level = 0
     for line in text.split('\n'):
-        heading = _HEADING.match(line)
+        heading = _heading(line)
         if heading:
-            level = len(heading.group(1))
+            level, title = heading
             if skipping_level and level > skipping_level:
                 continue
-            skipping_level = level if heading.group(2).strip().lower() in _END_SECTIONS else 0
+            skipping_level = level if title.lower() in _END_SECTIONS else 0
             yield ''
         elif not skipping_level:
             line = _LIST_MARKER.sub('', line).strip()
@@ -118,16 +189,16 @@ def strip_tags(text: str) -> str:
 def wikitext_to_text(wikitext: str) -> str:
     """Plain text of an article's wikitext: paragraphs separated by blank lines."""
     text = _COMMENT.sub('', wikitext)
-    text = _DROPPED_BLOCKS.sub('', text)
+    text = _without_dropped_blocks(text)
     text = _repeat(_PARAMETER, '', text)
     text = _repeat(_TEMPLATE, _template, text)
     text = _without_tables(text)
     text = _repeat(_LINK, _link, text)
-    text = _EXTERNAL_LINK.sub(lambda m: m.group(1) or '', text)
+    text = _EXTERNAL_LINK.sub(_external_link_label, text)
     text = strip_tags(text)
     text = _QUOTES.sub('', text)
     text = _MAGIC_WORD.sub('', text)
-    text = html.unescape('\n'.join(_lines(text)))
+    text = _unescape('\n'.join(_lines(text)))
     return _BLANK_RUNS.sub('\n\n', text).strip('\n')
 
 

@@ -1,0 +1,153 @@
+"""The job on each runner: wall time, CPU per character and peak memory per process kind, and
+whether every runner wrote the same bytes.
+
+    python -m benchmarks.build_corpus --size_mb 10 30 100
+    deploy/flink/local_cluster.sh start             # for --runners flink (TASK_SLOTS=1 or 2)
+    python -m benchmarks.runners --vocab_file VOCAB --corpus bench_corpus/corpus_10mb.txt \
+        --runners direct prism flink [--workers 2] [--dupe_factor 2]
+
+Runners: ``direct`` is the DirectRunner in multi-processing mode with --workers processes;
+``prism`` is Beam's Prism runner (--prism_location, default the binary deploy/prism/prism.sh
+builds) with its default LOOPBACK workers (threads of the launching process); ``prism_process``
+the same with one SDK worker process (Beam's use_loopback_process_worker experiment); ``flink``
+submits to the session cluster of deploy/flink/local_cluster.sh (its FLINK_LOCAL_STATE and port
+settings) with --parallelism=--workers.
+
+CPU is that of every process of the run: the launching command and its descendants, and for Flink
+the cluster's processes (JobManager, TaskManagers, job server, worker pool and its SDK workers) for
+the duration of the run. Peak memory is the largest resident set seen per process kind (sampled
+every 0.1 s, see benchmarks/process_monitor.py). Prints a Markdown table; nothing here is a test.
+"""
+import argparse
+import hashlib
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchmarks.process_monitor import cpu_seconds, process_tree, rss_bytes
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# A process's kind, from the first of these found in its command line.
+KINDS = (('StandaloneSessionClusterEntrypoint', 'jobmanager'), ('TaskManagerRunner', 'taskmanager'),
+         ('FlinkJobServerDriver', 'job server'), ('worker_pool.py', 'worker pool'),
+         ('SdkHarness', 'sdk worker'), ('sdk_worker_main', 'sdk worker'), ('prism', 'prism'))
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            return handle.read().replace(b'\0', b' ').decode(errors='replace')
+    except OSError:
+        return ''
+
+
+def _kind(pid: int, launcher: int) -> str:
+    if pid == launcher:
+        return 'launcher'
+    command = _cmdline(pid)
+    for marker, kind in KINDS:
+        if marker in command:
+            return kind
+    return 'worker'
+
+
+def flink_settings() -> tuple:
+    """(the cluster's pids, its job options) from local_cluster.sh's state folder and port settings."""
+    state = pathlib.Path(os.environ.get('FLINK_LOCAL_STATE', ROOT / '.cache' / 'flink-local'))
+    pids = [int(p.read_text()) for p in sorted((state / 'pids').glob('*.pid'))]
+    if not pids:
+        sys.exit('no local Flink cluster runs (deploy/flink/local_cluster.sh start; state %s)' % state)
+    return pids, ['--runner=PortableRunner',
+                  '--job_endpoint=127.0.0.1:%s' % os.environ.get('JOB_PORT', '8099'),
+                  '--environment_type=EXTERNAL',
+                  '--environment_config=127.0.0.1:%s' % os.environ.get('WORKER_POOL_PORT', '50000'),
+                  '--environment_cache_millis=60000']
+
+
+def runner_options(runner: str, workers: int, prism: str) -> tuple:
+    """(pids of long-running processes the run uses, the job's runner options)."""
+    if runner == 'direct':
+        return [], ['--direct_running_mode=multi_processing', '--direct_num_workers=%d' % workers]
+    if runner in ('prism', 'prism_process'):
+        extra = ['--experiments=use_loopback_process_worker'] if runner == 'prism_process' else []
+        return [], ['--runner=PrismRunner', '--prism_location=' + prism] + extra
+    pids, options = flink_settings()
+    return pids, options + ['--parallelism=%d' % workers]
+
+
+def measure(command: list, services: list) -> dict:
+    """Run ``command``; wall seconds, exit code, CPU seconds of every process involved and the
+    peak resident set per process kind."""
+    cpu_before = {pid: cpu_seconds(pid) for root in services for pid in process_tree(root)}
+    cpu, peaks, kinds = {}, {}, {}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while process.poll() is None:
+        for root in [process.pid] + services:
+            for pid in process_tree(root):
+                kinds.setdefault(pid, _kind(pid, process.pid))
+                peaks[pid] = max(peaks.get(pid, 0), rss_bytes(pid))
+                cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    err = process.stderr.read()
+    peak_by_kind = {}
+    for pid, rss in peaks.items():
+        peak_by_kind[kinds[pid]] = max(peak_by_kind.get(kinds[pid], 0), rss)
+    return {'wall_s': wall, 'returncode': process.returncode, 'stderr': err,
+            'cpu_s': sum(seconds - cpu_before.get(pid, 0.0) for pid, seconds in cpu.items()),
+            'peak_by_kind': peak_by_kind}
+
+
+def digest(output_dir: pathlib.Path) -> str:
+    """One sha256 over every file's relative path and bytes."""
+    total = hashlib.sha256()
+    for path in sorted(p for p in output_dir.rglob('*') if p.is_file()):
+        total.update(str(path.relative_to(output_dir)).encode() + b'\0' + path.read_bytes())
+    return total.hexdigest()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--vocab_file', required=True)
+    parser.add_argument('--corpus', nargs='+', required=True)
+    parser.add_argument('--runners', nargs='+', default=['direct', 'prism'],
+                        choices=['direct', 'prism', 'prism_process', 'flink'])
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--dupe_factor', type=int, default=2)
+    parser.add_argument('--prism_location', help='default: the binary deploy/prism/prism.sh builds')
+    args = parser.parse_args(argv)
+    if not args.prism_location and {'prism', 'prism_process'} & set(args.runners):
+        args.prism_location = subprocess.run([str(ROOT / 'deploy' / 'prism' / 'prism.sh')], check=True,
+                                             capture_output=True, text=True).stdout.strip()
+    print('| corpus | runner | wall s | CPU s | CPU µs/char | peak MB by process kind | same bytes |')
+    print('|---|---|---|---|---|---|---|')
+    for corpus in args.corpus:
+        characters = len(pathlib.Path(corpus).read_text(encoding='utf-8'))
+        first = None
+        for runner in args.runners:
+            services, options = runner_options(runner, args.workers, args.prism_location)
+            with tempfile.TemporaryDirectory(prefix='bench_runners_') as folder:
+                output_dir = pathlib.Path(folder) / 'out'
+                result = measure([sys.executable, '-m', 'beam_jobs.build_pretraining_data',
+                                  '--input', corpus, '--output_dir', str(output_dir),
+                                  '--vocab_file', args.vocab_file,
+                                  '--dupe_factor', str(args.dupe_factor)] + options, services)
+                if result['returncode'] != 0:
+                    print('| %s | %s | failed: %s |' % (corpus, runner, result['stderr'].strip()[-300:]))
+                    continue
+                first = first or digest(output_dir)
+                same = digest(output_dir) == first
+            peaks = ', '.join('%s %d' % (kind, rss / 2**20)
+                              for kind, rss in sorted(result['peak_by_kind'].items()))
+            print('| %s | %s | %.1f | %.1f | %.2f | %s | %s |' % (
+                pathlib.Path(corpus).name, runner, result['wall_s'], result['cpu_s'],
+                result['cpu_s'] / characters * 1e6, peaks, 'yes' if same else 'NO'), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The job on Beam's Prism runner, built by deploy/prism/prism.sh through the Go module proxy at the
+Beam version setup.py pins: the demo corpus and a THUCNews slice give the DirectRunner's bytes, with
+Prism's default workers (threads of the launching process) and with a worker process. Skipped only
+where Go is missing; the first build takes minutes and is kept across checkouts."""
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.job_runs import DEMO, digests, run_job, write_thucnews_slice
+
+pytestmark = pytest.mark.prism
+
+BUILD_TIMEOUT_S = 1200
+
+
+@pytest.fixture(scope='module')
+def prism_location():
+    if shutil.which('go') is None:
+        pytest.skip('Prism is built with Go, not installed here')
+    result = subprocess.run([str(ROOT / 'deploy' / 'prism' / 'prism.sh')], capture_output=True,
+                            text=True, timeout=BUILD_TIMEOUT_S)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_demo_corpus_on_prism_gives_the_direct_runners_bytes(prism_location, demo_digests, tmp_path,
+                                                             real_vocab_path):
+    run_job(DEMO, tmp_path / 'out', real_vocab_path, '--runner=PrismRunner',
+            '--prism_location=' + prism_location)
+    assert digests(tmp_path / 'out') == demo_digests
+
+
+def test_real_text_on_prism_with_a_worker_process_gives_the_direct_runners_bytes(
+        prism_location, tmp_path, real_vocab_path):
+    corpus = write_thucnews_slice(tmp_path)
+    run_job(corpus, tmp_path / 'direct', real_vocab_path)
+    run_job(corpus, tmp_path / 'prism', real_vocab_path, '--runner=PrismRunner',
+            '--prism_location=' + prism_location, '--experiments=use_loopback_process_worker')
+    assert digests(tmp_path / 'prism') == digests(tmp_path / 'direct')
