@@ -32,3 +32,15 @@ test: setup-test
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) *.egg-info
+
+# The engines of the Flink and Prism tests, fetched once and kept outside the checkout
+# (~/.cache/zh-wwm-data/engines, ~/.m2, Go's caches; docs/deploy.md): Flink from PyPI and Beam's
+# Flink job server from Maven Central where Java and Maven are installed, Prism built through the
+# Go module proxy where Go is.
+.PHONY: engines
+engines: $(PY)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then \
+		PYTHON=$(PY) deploy/flink/local_cluster.sh fetch; \
+	else echo "engines: no Java or Maven here, Flink not fetched"; fi
+	@if command -v go >/dev/null; then deploy/prism/prism.sh >/dev/null; \
+	else echo "engines: no Go here, Prism not built"; fi

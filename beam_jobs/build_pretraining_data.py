@@ -80,6 +80,7 @@ OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', '
                 'jieba_hmm', 'segmenter_batch_size', 'sentence_pair',
                 'cross_document', 'masking', 'mask_strategy', 'mask_unit', 'ngram_probs', 'num_shards',
                 'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes',
+                'max_document_chars',
                 'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
                 'min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
                 'max_duplicate_ngram_fraction', 'dedup_exact', 'dedup_near', 'near_dup_threshold',

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,10 @@ def measure(command: list, services: list) -> dict:
     cpu_before = {pid: cpu_seconds(pid) for root in services for pid in process_tree(root)}
     cpu, peaks, kinds = {}, {}, {}
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Beam starts a process worker as `python` from PATH (prism_process): this interpreter's.
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env=env)
     while process.poll() is None:
         for root in [process.pid] + services:
             for pid in process_tree(root):
@@ -118,6 +122,8 @@ def main(argv=None) -> int:
                         choices=['direct', 'prism', 'prism_process', 'flink'])
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--dupe_factor', type=int, default=2)
+    parser.add_argument('--keep_different', help='copy an output whose bytes differ from the first '
+                        "runner's here, in a folder named after its runner")
     parser.add_argument('--prism_location', help='default: the binary deploy/prism/prism.sh builds')
     args = parser.parse_args(argv)
     if not args.prism_location and {'prism', 'prism_process'} & set(args.runners):
@@ -141,6 +147,10 @@ def main(argv=None) -> int:
                     continue
                 first = first or digest(output_dir)
                 same = digest(output_dir) == first
+                if not same and args.keep_different:
+                    kept = pathlib.Path(args.keep_different) / runner
+                    shutil.rmtree(kept, ignore_errors=True)
+                    shutil.copytree(output_dir, kept)
             peaks = ', '.join('%s %d' % (kind, rss / 2**20)
                               for kind, rss in sorted(result['peak_by_kind'].items()))
             print('| %s | %s | %.1f | %.1f | %.2f | %s | %s |' % (

@@ -31,10 +31,10 @@ from tests.conftest import ROOT, shared_file
 PROG = 'build_pretraining_data'
 JOB_MODULE = 'beam_jobs.build_pretraining_data'
 INSPECT_MODULE = 'beam_jobs.inspect'
-# RLIMIT_AS of the job: at rest Beam, pyarrow and the in-process runner's threads reserve about
-# 2 GB of address space (VmPeak 1.9-2.1 GB measured on the demo corpus and a 20 MB text), so 6 GiB is
-# never hit by a healthy run, while an input whose memory grows without bound (24 GB for a deep
-# SQuAD file) fails fast instead of taking the machine.
+# RLIMIT_AS of the job: Beam, pyarrow and the in-process runner's threads reserve about 2 GB of
+# address space (VmPeak 1.9 GB on the demo corpus, 2.7 GB on the 20 MB text below), so 6 GiB is not
+# hit by a healthy run, while an input whose memory grows without bound (24 GB for a deep SQuAD
+# file) fails fast instead of taking the machine.
 ADDRESS_SPACE_CAP = 6 << 30
 # The contract's bound on a job's peak resident memory with the in-process runner, on any input
 # (a healthy small run peaks near 400 MB).

@@ -56,8 +56,9 @@ def test_normalization_ignores_punctuation_spacing_width_and_case(news):
 
 
 def test_keep_rank_orders_by_source_then_position():
-    ids = ['b.txt:0', 'a.txt:10', 'a.txt:9', 'a.txt:1']
-    assert sorted(ids, key=dedup.keep_rank) == ['a.txt:1', 'a.txt:9', 'a.txt:10', 'b.txt:0']
+    ids = ['b.txt:0', 'a.txt:10', 'a.txt:9~1', 'a.txt:9~10', 'a.txt:9~2', 'a.txt:9', 'a.txt:1']
+    assert sorted(ids, key=dedup.keep_rank) == ['a.txt:1', 'a.txt:9', 'a.txt:9~1', 'a.txt:9~2',
+                                                'a.txt:9~10', 'a.txt:10', 'b.txt:0']
 
 
 def test_signature_similarity_estimates_jaccard(news):

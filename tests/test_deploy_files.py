@@ -79,7 +79,7 @@ def test_beam_versions_are_setup_pys_for_the_sdk_and_the_local_clusters_for_the_
 def test_flink_version_is_the_local_clusters_and_the_same_everywhere():
     texts = _deploy_text()
     job_server = {m.group(1) for text in texts.values() for m in JOB_SERVER_IMAGE.finditer(text)}
-    assert job_server == {_local_cluster_setting('FLINK_MINOR')}
+    assert job_server == {_local_cluster_setting('FLINK_VERSION').rsplit('.', 1)[0]}
     assert job_server <= set(FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS)
     flink = {m.group(0) for text in texts.values() for m in FLINK_IMAGE.finditer(text)}
     assert {image.split(':')[1].split('-')[0] for image in flink} == {_local_cluster_setting('FLINK_VERSION')}

@@ -2,8 +2,10 @@
 Beam version setup.py pins: the demo corpus and a THUCNews slice give the DirectRunner's bytes, with
 Prism's default workers (threads of the launching process) and with a worker process. Skipped only
 where Go is missing; the first build takes minutes and is kept across checkouts."""
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -33,7 +35,9 @@ def test_demo_corpus_on_prism_gives_the_direct_runners_bytes(prism_location, dem
 
 
 def test_real_text_on_prism_with_a_worker_process_gives_the_direct_runners_bytes(
-        prism_location, tmp_path, real_vocab_path):
+        prism_location, tmp_path, real_vocab_path, monkeypatch):
+    # Beam starts that worker as `python` from PATH: this interpreter's, as in an activated venv.
+    monkeypatch.setenv('PATH', os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
     corpus = write_thucnews_slice(tmp_path)
     run_job(corpus, tmp_path / 'direct', real_vocab_path)
     run_job(corpus, tmp_path / 'prism', real_vocab_path, '--runner=PrismRunner',

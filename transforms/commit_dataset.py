@@ -3,11 +3,12 @@
 Runs once, after every shard is written, so a directory holding ``manifest.json`` is complete and a
 killed run leaves none. The manifest is written to a temp name and renamed, so it is whole or
 absent; then the run marker goes (beam_jobs/output_folder.py: the reject files are listed in it
-before they are written). A failure in the commit (a full disk) removes the temp manifest,
-``.incomplete/`` and the run files before it goes up: nothing is left filling the disk, and the
-files already in place stay listed in the marker for the next run to delete. Each step can be
-repeated: a retried commit gives the same directory, and one that finds a shard neither in
-``.incomplete/`` nor in place fails rather than list it.
+before they are written). ``.incomplete/`` and the run files are deleted before the manifest is
+written, so a disk that fills at the manifest leaves nothing of them. A failure in the commit
+removes the temp manifest and goes up; what is in place stays listed in the marker, and the
+launcher's clean-up of a failed job (output_folder.remove_unfinished_run) deletes exactly that.
+Each step can be repeated: a retried commit gives the same directory, and one that finds a shard
+neither in ``.incomplete/`` nor in place fails rather than list it.
 """
 import json
 
@@ -53,8 +54,9 @@ class _Commit(beam.DoFn):
         try:
             manifest = self._commit(temp_dir, shards, counts, dropped_samples)
         except BaseException:
-            output_folder.delete_quietly([FileSystems.join(self._output_dir, MANIFEST_TEMP_NAME)],
-                                         [temp_dir, self._runs_dir])
+            # Only the temp manifest: the shards still in .incomplete/ are what a retried commit
+            # (Dataflow, Flink) finishes from; the launcher removes them once the job has failed.
+            output_folder.delete_quietly([FileSystems.join(self._output_dir, MANIFEST_TEMP_NAME)])
             raise
         output_folder.remove_marker(self._output_dir)
         yield manifest

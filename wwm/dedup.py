@@ -20,6 +20,7 @@ and C are not similar, both B and C go.
 """
 import functools
 import hashlib
+import re
 import unicodedata
 from typing import Iterator, List, NamedTuple, Tuple
 
@@ -40,9 +41,49 @@ class NearDuplicateParams(NamedTuple):
     shingle_size: int = 5
 
 
+# UAX #15's Stream-Safe Text Format: at most 30 combining characters in a row, else U+034F COMBINING
+# GRAPHEME JOINER (a starter, dropped with the marks by word_chars) goes between them.
+MAX_NON_STARTERS = 30
+_GRAPHEME_JOINER = '\u034f'
+
+
 def normalize(text: str) -> str:
     """The form duplicates are compared in (see the module docstring)."""
-    return word_chars(unicodedata.normalize('NFKC', text).casefold())
+    return word_chars(unicodedata.normalize('NFKC', _stream_safe(text)).casefold())
+
+
+def _stream_safe(text: str) -> str:
+    """``text`` with a grapheme joiner after every ``MAX_NON_STARTERS`` combining characters in a
+    row. Python puts a run of combining characters in canonical order with an insertion sort:
+    quadratic time on a long run (1 MB of alternating marks took minutes); text has a few."""
+    return _long_non_starter_runs().sub(_joined_every_max, text)
+
+
+def _joined_every_max(run) -> str:
+    run = run.group()
+    return _GRAPHEME_JOINER.join(run[start:start + MAX_NON_STARTERS]
+                                 for start in range(0, len(run), MAX_NON_STARTERS))
+
+
+@functools.lru_cache(maxsize=None)
+def _long_non_starter_runs() -> re.Pattern:
+    """Runs of more than MAX_NON_STARTERS characters whose decomposition starts with a combining
+    character (combining class above 0: the marks themselves and a few such as U+0F73), all in
+    planes 0 and 1. Built on first use, from the Unicode database of the running Python."""
+    codes = [code for code in range(0x20000) if _starts_with_non_starter(chr(code))]
+    ranges, first = [], codes[0]
+    for previous, code in zip(codes, codes[1:] + [None]):
+        if code != previous + 1:
+            ranges.append('%s-%s' % (chr(first), chr(previous)) if previous > first else chr(first))
+            first = code
+    return re.compile('[%s]{%d,}' % (''.join(ranges), MAX_NON_STARTERS + 1))
+
+
+def _starts_with_non_starter(char: str) -> bool:
+    if unicodedata.combining(char):
+        return True
+    return bool(unicodedata.decomposition(char)) and unicodedata.combining(
+        unicodedata.normalize('NFKD', char)[0]) > 0
 
 
 def exact_fingerprint(normalized: str) -> bytes:
@@ -50,12 +91,14 @@ def exact_fingerprint(normalized: str) -> bytes:
     return hashlib.blake2b(normalized.encode('utf-8'), digest_size=16).digest()
 
 
-def keep_rank(doc_id: str) -> Tuple[str, int]:
-    """Sort key of a ``<source>:<n>`` id: source, then position as a number (``a:9`` < ``a:10``)."""
+def keep_rank(doc_id: str) -> Tuple[str, int, int]:
+    """Sort key of a ``<source>:<n>`` id: source, then position as a number (``a:9`` < ``a:10``);
+    the pieces of a cut document (``<source>:<n>~<k>``, wwm/readers/pieces.py) follow it in order."""
     source, _, position = doc_id.rpartition(':')
-    if position.isdigit():
-        return source, int(position)
-    return doc_id, -1
+    number, _, piece = position.partition('~')
+    if number.isdigit() and (not piece or piece.isdigit()):
+        return source, int(number), int(piece or 0)
+    return doc_id, -1, 0
 
 
 def band_layout(params: NearDuplicateParams) -> Tuple[int, int]:

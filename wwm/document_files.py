@@ -59,7 +59,8 @@ class _Replay:
         self.at_end = False
 
     def read_ahead(self, size: int) -> bytes:
-        """Holds at least ``size`` bytes (fewer at the end of the file); returns all held."""
+        """Holds at least ``size`` bytes (fewer at the end of the file) and returns them all; for
+        the start of the file, before any ``read``."""
         parts = [self._held]
         held = len(self._held)
         while held < size and not self.complete:
@@ -159,7 +160,7 @@ def _encoding(stream: _Replay, head: bytes) -> str:
     first = stream.read_past_ascii(ASCII_READ_ON_BYTES)
     if first is None:  # ASCII as far as read on: UTF-8, and a later GB18030 line falls back
         return 'utf-8'
-    start = stream.read_ahead(first).rfind(b'\n', 0, first) + 1
+    start = stream.read_ahead(0).rfind(b'\n', 0, first) + 1  # the line of the first non-ASCII byte
     held = stream.read_ahead(start + HEAD_BYTES)
     return detect_encoding(held[start:start + HEAD_BYTES],
                            stream.complete and len(held) <= start + HEAD_BYTES)

@@ -30,7 +30,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 # The versions that ran here. Beam 2.62.0 is the newest Beam whose Flink runner and job service
 # Maven Central serves together here (tests/test_deploy_files.py keeps the deploy files in step).
 FLINK_VERSION=1.19.0
-FLINK_MINOR=1.19
+FLINK_MINOR="${FLINK_VERSION%.*}"
 BEAM_JOB_SERVER_VERSION=2.62.0
 SLF4J_VERSION=1.7.30
 MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
@@ -38,6 +38,7 @@ MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 source "$ROOT/deploy/engines.sh"
 CACHE="$ENGINE_CACHE"
 STATE="${FLINK_LOCAL_STATE:-$ROOT/.cache/flink-local}"
+STATE="$(mkdir -p "$STATE" && cd "$STATE" && pwd -P)"  # absolute, as /proc/PID/cwd shows it
 FLINK_HOME="$CACHE/flink-$FLINK_VERSION"
 JOB_SERVER_CLASSPATH="$CACHE/beam-runners-flink-$FLINK_MINOR-job-server-$BEAM_JOB_SERVER_VERSION.classpath"
 HOST=127.0.0.1

@@ -2,7 +2,8 @@
 
 A document is the question, then its reference answers, then the paragraphs of every retrieved web
 page in order (page titles are left out: they are mostly "..._百度知道"-style site names). The
-pre-segmented ``segmented_*`` fields are ignored. Document ``N`` is line ``N``.
+pre-segmented ``segmented_*`` fields are ignored. Document ``N`` is line ``N`` (element ``N`` of a
+file that is one JSON array of such records).
 """
 from wwm.readers.json_lines import read_objects
 
