@@ -22,9 +22,9 @@ from contextlib import contextmanager
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # An OSError as it reads in the text of the exception a runner raises for a worker's failure.
 _ERRNO = re.compile(r'\[Errno (\d+)\]')
-# The last line of a traceback: "ValueError: message", "module.SomeError: message", "KeyError".
-_EXCEPTION_LINE = re.compile(
-    r'(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)(?::|$| \[while )')
+# The last line of a traceback, unindented: "ValueError: message", "module.SomeFailure: message",
+# "KeyError" (the frames' lines are indented).
+_EXCEPTION_LINE = re.compile(r'(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:: |:?$)')
 MAX_MESSAGE_CHARS = 300
 
 
@@ -137,13 +137,13 @@ def _disk_full_message(number: int, filename) -> str:
 def _exception_line(text: str) -> str:
     """The last 'SomeError: message' line of a text that may end with a worker's traceback (a
     runner's RuntimeError around it is left out), else its first line."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     for line in reversed(lines):
-        if _EXCEPTION_LINE.match(line):
-            while line.startswith('RuntimeError: ') and _EXCEPTION_LINE.match(line[len('RuntimeError: '):]):
-                line = line[len('RuntimeError: '):]
+        while line.startswith('RuntimeError: ') and _EXCEPTION_LINE.match(line[len('RuntimeError: '):]):
+            line = line[len('RuntimeError: '):]
+        if _EXCEPTION_LINE.match(line) and not line.endswith('Traceback (most recent call last):'):
             return line
-    return lines[0] if lines else ''
+    return lines[0].strip() if lines else ''
 
 
 def was_interrupted(error: BaseException) -> bool:

@@ -16,7 +16,9 @@ settings) with --parallelism=--workers.
 CPU is that of every process of the run: the launching command and its descendants, and for Flink
 the cluster's processes (JobManager, TaskManagers, job server, worker pool and its SDK workers) for
 the duration of the run. Peak memory is the largest resident set seen per process kind (sampled
-every 0.1 s, see benchmarks/process_monitor.py). Prints a Markdown table; nothing here is a test.
+every 0.1 s, see benchmarks/process_monitor.py). For Flink, how far the cluster's io.tmp.dirs grew
+during the run: the job's jars (150 MB, uploaded with each job) plus what the batch sorts, joins
+and shuffles spilled. Prints a Markdown table; nothing here is a test.
 """
 import argparse
 import hashlib
@@ -55,9 +57,14 @@ def _kind(pid: int, launcher: int) -> str:
     return 'worker'
 
 
+def flink_state() -> pathlib.Path:
+    """local_cluster.sh's state folder (its default, or FLINK_LOCAL_STATE as for the script)."""
+    return pathlib.Path(os.environ.get('FLINK_LOCAL_STATE', ROOT / '.cache' / 'flink-local'))
+
+
 def flink_settings() -> tuple:
     """(the cluster's pids, its job options) from local_cluster.sh's state folder and port settings."""
-    state = pathlib.Path(os.environ.get('FLINK_LOCAL_STATE', ROOT / '.cache' / 'flink-local'))
+    state = flink_state()
     pids = [int(p.read_text()) for p in sorted((state / 'pids').glob('*.pid'))]
     if not pids:
         sys.exit('no local Flink cluster runs (deploy/flink/local_cluster.sh start; state %s)' % state)
@@ -79,11 +86,25 @@ def runner_options(runner: str, workers: int, prism: str) -> tuple:
     return pids, options + ['--parallelism=%d' % workers]
 
 
-def measure(command: list, services: list) -> dict:
-    """Run ``command``; wall seconds, exit code, CPU seconds of every process involved and the
-    peak resident set per process kind."""
+def folder_bytes(folder) -> int:
+    """Bytes of the files under ``folder`` (0 if it is missing); files vanishing meanwhile count 0."""
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(parent, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def measure(command: list, services: list, spill_dir=None) -> dict:
+    """Run ``command``; wall seconds, exit code, CPU seconds of every process involved, the peak
+    resident set per process kind, and how far ``spill_dir`` grew (sampled every second)."""
     cpu_before = {pid: cpu_seconds(pid) for root in services for pid in process_tree(root)}
     cpu, peaks, kinds = {}, {}, {}
+    spill_before = spill_peak = folder_bytes(spill_dir) if spill_dir else 0
+    samples = 0
     start = time.perf_counter()
     # Beam starts a process worker as `python` from PATH (prism_process): this interpreter's.
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
@@ -95,6 +116,9 @@ def measure(command: list, services: list) -> dict:
                 kinds.setdefault(pid, _kind(pid, process.pid))
                 peaks[pid] = max(peaks.get(pid, 0), rss_bytes(pid))
                 cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+        samples += 1
+        if spill_dir and samples % 10 == 0:
+            spill_peak = max(spill_peak, folder_bytes(spill_dir))
         time.sleep(0.1)
     wall = time.perf_counter() - start
     err = process.stderr.read()
@@ -103,7 +127,7 @@ def measure(command: list, services: list) -> dict:
         peak_by_kind[kinds[pid]] = max(peak_by_kind.get(kinds[pid], 0), rss)
     return {'wall_s': wall, 'returncode': process.returncode, 'stderr': err,
             'cpu_s': sum(seconds - cpu_before.get(pid, 0.0) for pid, seconds in cpu.items()),
-            'peak_by_kind': peak_by_kind}
+            'peak_by_kind': peak_by_kind, 'spill_growth': spill_peak - spill_before}
 
 
 def digest(output_dir: pathlib.Path) -> str:
@@ -129,8 +153,9 @@ def main(argv=None) -> int:
     if not args.prism_location and {'prism', 'prism_process'} & set(args.runners):
         args.prism_location = subprocess.run([str(ROOT / 'deploy' / 'prism' / 'prism.sh')], check=True,
                                              capture_output=True, text=True).stdout.strip()
-    print('| corpus | runner | wall s | CPU s | CPU µs/char | peak MB by process kind | same bytes |')
-    print('|---|---|---|---|---|---|---|')
+    print('| corpus | runner | wall s | CPU s | CPU µs/char | peak MB by process kind | Flink tmp growth MB '
+          '| same bytes |')
+    print('|---|---|---|---|---|---|---|---|')
     for corpus in args.corpus:
         characters = len(pathlib.Path(corpus).read_text(encoding='utf-8'))
         first = None
@@ -141,7 +166,8 @@ def main(argv=None) -> int:
                 result = measure([sys.executable, '-m', 'beam_jobs.build_pretraining_data',
                                   '--input', corpus, '--output_dir', str(output_dir),
                                   '--vocab_file', args.vocab_file,
-                                  '--dupe_factor', str(args.dupe_factor)] + options, services)
+                                  '--dupe_factor', str(args.dupe_factor)] + options, services,
+                                 flink_state() / 'tmp' if runner == 'flink' else None)
                 if result['returncode'] != 0:
                     print('| %s | %s | failed: %s |' % (corpus, runner, result['stderr'].strip()[-300:]))
                     continue
@@ -153,9 +179,11 @@ def main(argv=None) -> int:
                     shutil.copytree(output_dir, kept)
             peaks = ', '.join('%s %d' % (kind, rss / 2**20)
                               for kind, rss in sorted(result['peak_by_kind'].items()))
-            print('| %s | %s | %.1f | %.1f | %.2f | %s | %s |' % (
+            print('| %s | %s | %.1f | %.1f | %.2f | %s | %s | %s |' % (
                 pathlib.Path(corpus).name, runner, result['wall_s'], result['cpu_s'],
-                result['cpu_s'] / characters * 1e6, peaks, 'yes' if same else 'NO'), flush=True)
+                result['cpu_s'] / characters * 1e6, peaks,
+                '%d' % (result['spill_growth'] / 2**20) if runner == 'flink' else '',
+                'yes' if same else 'NO'), flush=True)
     return 0
 
 

@@ -10,7 +10,8 @@ Run it from the repository root (hypothesis comes with the ``test`` extra, ``pip
 Targets, and what must hold for every generated input:
 
 - ``text``: cleaning (under three option sets), HTML stripping, converter markup, wikitext
-  conversion and the disambiguation check, boilerplate removal, the filters, sentence splitting.
+  conversion and the disambiguation check, boilerplate removal, the filters, sentence splitting,
+  dedup's normal form.
   Each call returns its documented type, raises nothing, and ends within
   ``TEXT_SECONDS + SECONDS_PER_CHAR * len(text)`` (a timer signal stops one that hangs). Inputs:
   random Unicode; strings assembled from markup fragments (tags, comments, entities, templates,
@@ -53,6 +54,7 @@ from schemas.sources import FORMATS, ReadSpec
 from tests.conftest import ROOT
 from wwm.boilerplate import BoilerplateResult, remove_boilerplate
 from wwm.converter_markup import TRADITIONAL, resolve_converter_markup
+from wwm.dedup import normalize
 from wwm.document_files import read_documents
 from wwm.filters import FilterThresholds, Rejection, rejection
 from wwm.html_text import strip_html
@@ -63,7 +65,7 @@ from wwm.sentences import split_sentences
 from wwm.text_cleaning import CleaningOptions, clean_with_counts
 
 TEXT_SECONDS = 2.0
-SECONDS_PER_CHAR = 10e-6   # 1 s more per 100,000 characters: 10x what the slowest pass needs
+SECONDS_PER_CHAR = 10e-6   # 1 s more per 100,000 characters: 5x what the slowest pass needs
 READ_SECONDS = 30.0
 MAX_RUN_CHARS = 100_000
 MAX_FILE_BYTES = 1 << 20
@@ -114,6 +116,7 @@ TEXT_PASSES = (  # (name, function, whether its result has the documented type)
      lambda result: result is None or isinstance(result, Rejection)),
     ('split_sentences', split_sentences,
      lambda result: all(isinstance(piece, str) and piece and piece == piece.strip() for piece in result)),
+    ('dedup normalize', normalize, lambda result: isinstance(result, str)),
 )
 
 FRAGMENTS = (

@@ -12,17 +12,21 @@ page of 100,000 nested ``{{`` over 300 s, and a heading line of 20,000 "=" did n
 The cleaning cases run the job's whole text chain on the input (cleaning, boilerplate, filters,
 sentence splitting), so the passes after cleaning meet what is left of it: mostly one huge line.
 
-Each call runs under a timer signal, so a pass that hangs fails its case after ``LIMIT_SECONDS``
-instead of holding the suite (the regex engine checks for signals while it backtracks). The time at
-1 MiB must also be under ``MAX_RATIO`` times the time at a quarter of that: about 4 for a linear
-pass, 16 for a quadratic one.
+Each case runs in a child process that prints the time of each call as it ends; a call that takes
+more than ``LIMIT_SECONDS`` fails the case and the child is killed, so a pass that hangs (in the
+regex engine or in C code such as ``unicodedata.normalize``) fails instead of holding the suite.
+The time at 1 MiB must also be under ``MAX_RATIO`` times the time at a quarter of that: about 4 for
+a linear pass, 16 for a quadratic one.
 """
-import contextlib
-import signal
+import os
+import select
+import subprocess
+import sys
 import time
 
 import pytest
 
+from tests.conftest import ROOT
 from wwm.boilerplate import remove_boilerplate
 from wwm.converter_markup import resolve_converter_markup
 from wwm.dedup import normalize
@@ -72,41 +76,68 @@ CASES = {
 }
 
 
-class TooSlow(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float):
-    """Raise TooSlow in the calling code once ``seconds`` have passed."""
-    def expire(signum, frame):
-        raise TooSlow('still running after %s s' % seconds)
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _timed_calls(case: str):
+    """(size, seconds) of each call of the case's pass: TRIES at SMALL, then at LARGE until one is
+    under MAX_RATIO times the best at SMALL (a slow one may be the shared machine), at most TRIES."""
+    function, build = CASES[case]
+    small, large = build(SMALL), build(LARGE)
+    assert len(large) > 0.99 * LARGE
+    best_small = float('inf')
+    for _ in range(TRIES):
+        seconds = _seconds(function, small)
+        best_small = min(best_small, seconds)
+        yield SMALL, seconds
+    for _ in range(TRIES):
+        large_seconds = _seconds(function, large)
+        yield LARGE, large_seconds
+        if large_seconds < MAX_RATIO * max(best_small, FLOOR_SECONDS):
+            return
 
 
 def _seconds(function, text: str) -> float:
-    with _deadline(LIMIT_SECONDS):
-        start = time.perf_counter()
-        function(text)
-        return time.perf_counter() - start
+    start = time.perf_counter()
+    function(text)
+    return time.perf_counter() - start
+
+
+def _print_timed_calls(case: str) -> None:
+    """The child's side: one line "size seconds" a call, printed as soon as it ends."""
+    for size, seconds in _timed_calls(case):
+        print(size, seconds, flush=True)
+
+
+def _lines(child: subprocess.Popen, seconds: float):
+    """The lines ``child`` prints, each awaited at most ``seconds``; None for one that did not come."""
+    pending = b''
+    while True:
+        while b'\n' not in pending:
+            if not select.select([child.stdout], [], [], seconds)[0]:
+                yield None
+                return
+            chunk = os.read(child.stdout.fileno(), 1 << 12)
+            if not chunk:
+                return
+            pending += chunk
+        line, _, pending = pending.partition(b'\n')
+        yield line.decode()
 
 
 @pytest.mark.parametrize('case', CASES)
 def test_pass_time_is_linear_on_adversarial_input(case):
-    function, build = CASES[case]
-    small, large = build(SMALL), build(LARGE)
-    assert len(large) > 0.99 * LARGE
-    small_seconds = max(min(_seconds(function, small) for _ in range(TRIES)), FLOOR_SECONDS)
-    large_seconds = float('inf')
-    for _ in range(TRIES):  # a time well over the linear one is measured again: the machine is shared
-        large_seconds = min(large_seconds, _seconds(function, large))
-        if large_seconds < MAX_RATIO * small_seconds:
-            break
+    child = subprocess.Popen([sys.executable, '-c', 'import sys; from tests.test_linear_time import '
+                              '_print_timed_calls; _print_timed_calls(sys.argv[1])', case],
+                             cwd=ROOT, stdout=subprocess.PIPE)
+    times = {SMALL: [], LARGE: []}
+    try:
+        for line in _lines(child, LIMIT_SECONDS):
+            assert line is not None, '%s: a call at %d characters still running after %d s' % (
+                case, SMALL if len(times[SMALL]) < TRIES else LARGE, LIMIT_SECONDS)
+            size, seconds = line.split()
+            times[int(size)].append(float(seconds))
+    finally:
+        child.kill()
+        child.wait()
+    assert len(times[SMALL]) == TRIES and times[LARGE], '%s: the child failed (exit %s)' % (case, child.returncode)
+    small_seconds, large_seconds = max(min(times[SMALL]), FLOOR_SECONDS), min(times[LARGE])
     assert large_seconds < MAX_RATIO * small_seconds, (
         '%s: %.3f s at %d characters, %.3f s at %d' % (case, small_seconds, SMALL, large_seconds, LARGE))

@@ -173,7 +173,7 @@ def test_more_shards_than_records_gives_every_shard_some_empty(tmp_path, real_vo
 
 def test_a_corpus_whose_every_document_is_dropped_gives_empty_shards(tmp_path, real_vocab_path):
     output_dir, manifest = build_static_dataset(tmp_path, real_vocab_path, '--min_chars', '1000000',
-                                                documents=5)
+                                                '--allow_empty', documents=5)
     assert manifest['counts'].get('instances', 0) == 0 and manifest['dropped'] == {'too_short': 5}
     for output_format, layout in manifest['formats'].items():
         assert [shard['records'] for shard in layout['shards']] == [0, 0, 0, 0]

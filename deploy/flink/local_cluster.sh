@@ -22,7 +22,8 @@
 # Settings (environment): PYTHON, FLINK_LOCAL_STATE (pid files, logs, config; default
 # .cache/flink-local), ENGINE_CACHE (downloads, see deploy/engines.sh; Maven's own cache is ~/.m2),
 # FLINK_REST_PORT 8081, FLINK_RPC_PORT 6123, JOB_PORT 8099, ARTIFACT_PORT 8098, EXPANSION_PORT 8097,
-# WORKER_POOL_PORT 50000, TASK_SLOTS 2, TM_PROCESS_MEMORY 1600m, TM_MANAGED_MEMORY 128m,
+# WORKER_POOL_PORT 50000, TASK_SLOTS 2, TM_PROCESS_MEMORY 2048m, TM_MANAGED_MEMORY 128m,
+# TM_TASK_OFF_HEAP_MEMORY 512m,
 # RESTART_ATTEMPTS 10, RESTART_DELAY '2 s'.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -49,8 +50,9 @@ ARTIFACT_PORT="${ARTIFACT_PORT:-8098}"
 EXPANSION_PORT="${EXPANSION_PORT:-8097}"
 WORKER_POOL_PORT="${WORKER_POOL_PORT:-50000}"
 TASK_SLOTS="${TASK_SLOTS:-2}"
-TM_PROCESS_MEMORY="${TM_PROCESS_MEMORY:-1600m}"
+TM_PROCESS_MEMORY="${TM_PROCESS_MEMORY:-2048m}"
 TM_MANAGED_MEMORY="${TM_MANAGED_MEMORY:-128m}"
+TM_TASK_OFF_HEAP_MEMORY="${TM_TASK_OFF_HEAP_MEMORY:-512m}"
 RESTART_ATTEMPTS="${RESTART_ATTEMPTS:-10}"
 RESTART_DELAY="${RESTART_DELAY:-2 s}"
 START_TIMEOUT_S="${START_TIMEOUT_S:-120}"
@@ -187,7 +189,10 @@ write_config() {
   # tasks one after another: each failure counts), small managed memory (the batch sorts and joins
   # of a modest job spill to io.tmp.dirs), log4j writing each JVM's log file. Flink's sort-merge
   # shuffle takes 512 network buffers (16 MB) per result partition by default: Beam's many-output
-  # stages on two slots ran out of the TaskManager's 115 MB network memory, hence 128.
+  # stages on two slots ran out of the TaskManager's 115 MB network memory, hence 128. Beam's gRPC
+  # channels to the SDK workers buffer in direct memory, which Flink caps at its off-heap sizes: with
+  # no task off-heap memory a 100 MB corpus failed every attempt with "OutOfMemoryError: Direct buffer
+  # memory".
   mkdir -p "$STATE/conf" "$STATE/tmp" "$STATE/artifacts"
   cat >"$STATE/conf/config.yaml" <<EOF
 jobmanager.rpc.address: $HOST
@@ -203,6 +208,7 @@ taskmanager.bind-host: $HOST
 taskmanager.numberOfTaskSlots: $TASK_SLOTS
 taskmanager.memory.process.size: $TM_PROCESS_MEMORY
 taskmanager.memory.managed.size: $TM_MANAGED_MEMORY
+taskmanager.memory.task.off-heap.size: $TM_TASK_OFF_HEAP_MEMORY
 taskmanager.network.sort-shuffle.min-buffers: 128
 parallelism.default: $TASK_SLOTS
 restart-strategy.type: fixed-delay
@@ -304,7 +310,8 @@ start() {
   need curl "the cluster's readiness is read from Flink's REST API"
   [ -n "$(running_pid jobmanager)" ] && die "already started (state: $STATE); stop it first"
   local port
-  for port in "$FLINK_REST_PORT" "$FLINK_RPC_PORT" "$JOB_PORT" "$ARTIFACT_PORT" "$EXPANSION_PORT" "$WORKER_POOL_PORT"; do
+  for port in "$FLINK_REST_PORT" "$FLINK_RPC_PORT" "$JOB_PORT" "$ARTIFACT_PORT" "$EXPANSION_PORT" \
+      "$WORKER_POOL_PORT"; do
     port_open "$port" && die "port $port on $HOST is taken (set the port variables, see the header)"
   done
   rm -rf "$STATE/logs" "$STATE/pids"
