@@ -17,19 +17,16 @@ import sys
 import threading
 from typing import NamedTuple
 
-from beam_jobs.failures import (RunLog, failure_message, interrupts_deferred, log_process_output,
-                                was_interrupted)
-from beam_jobs.local_processes import exit_now, standby_workers
+from beam_jobs.failures import (RunLog, exit_now, failure_message, interrupts_deferred,
+                                log_process_output, was_interrupted)
 
 PROG = 'build_pretraining_data'
-# Run as a program, the run's log file takes what C code and child processes write on stderr from
-# here on (beam_jobs/failures.py); then a local multi-processing run's workers start before this
-# module imports Beam (1.2-1.7 s), so their own imports of Beam run meanwhile
-# (beam_jobs/local_processes.py), and their tracebacks go to that file.
+# Run as a program, the run's log file takes what C code and child processes (a local
+# multi-processing run's workers, with their tracebacks) write on stderr from here on
+# (beam_jobs/failures.py).
 _PROCESS_LOG = log_process_output(PROG) if __name__ == '__main__' else None
-_EARLY_STANDBY = standby_workers(sys.argv[1:]) if __name__ == '__main__' else None
 
-import apache_beam as beam  # noqa: E402 (the imports below come after the standbys start)
+import apache_beam as beam  # noqa: E402 (after the process log is in place)
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import StandardOptions
 
@@ -369,8 +366,7 @@ def _run(argv, started: list) -> int:
         if start_run(plan, job):
             print('%s: removed the leftovers of an unfinished run in %s' % (PROG, plan.output_dir),
                   file=sys.stderr)
-    with _standby_for(argv), beam.Pipeline(runner=local_runner(pipeline_options),
-                                           options=pipeline_options) as pipeline:
+    with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
         build_pipeline(pipeline, job, files, vocab_bytes, vocab, table_digest)
     if pipeline_options.view_as(StandardOptions).no_wait_until_finish:
         print('job submitted: each dataset is complete once its manifest.json exists: %s'
@@ -397,13 +393,6 @@ def no_instance_message(manifest: dict) -> str:
             'dataset' % (manifest['counts'].get('documents_read', 0), dropped))
 
 
-def _standby_for(argv):
-    """The standby workers started for ``argv`` before Beam was imported (see above), or new ones."""
-    global _EARLY_STANDBY
-    early, _EARLY_STANDBY = _EARLY_STANDBY, None
-    return early or standby_workers(argv)
-
-
 def main():
     logging.getLogger().setLevel(logging.WARNING)
     try:
@@ -411,9 +400,6 @@ def main():
     except KeyboardInterrupt:  # a second Ctrl-C, while run() reported the first
         print('%s: interrupted' % PROG, file=sys.stderr)
         status = 130
-    finally:
-        if _EARLY_STANDBY is not None:  # not taken: the run stopped before its pipeline
-            _EARLY_STANDBY.close()
     # Without the 0.4 s of interpreter teardown; after a failure, without waiting for the threads
     # the failed pipeline left behind.
     if status != 0 or all(thread.daemon for thread in threading.enumerate()

@@ -8,6 +8,7 @@ also takes the output of child processes and C code (log_process_output). A fail
 one line naming the file, which then holds the traceback too; a run that ends without a failure
 deletes it.
 """
+import atexit
 import errno
 import logging
 import os
@@ -180,3 +181,14 @@ def interrupts_deferred():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def exit_now(status: int = 0) -> None:
+    """End the process without the interpreter's teardown (freeing Beam, jieba's dictionary and
+    pyarrow took 0.4-0.8 s a run) and without waiting for the threads a failed pipeline left
+    behind. Exit handlers still run, and Python's buffers are written."""
+    atexit._run_exitfuncs()  # pylint: disable=protected-access
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

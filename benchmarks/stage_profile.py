@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 
-from beam_jobs.local_processes import standby_workers
 from benchmarks.process_monitor import cpu_seconds, process_tree, rss_bytes
 
 SAMPLE_SECONDS = 0.05
@@ -88,16 +87,12 @@ def _short(stage_name: str) -> str:
 
 
 def _workers() -> list:
-    """The SDK worker processes under this one: not the shells that start them, nor the worker
-    commands that only wait for a standby (beam_jobs/local_processes.py)."""
+    """The SDK worker processes under this one, not the shells that start them."""
     pids = []
     for pid in process_tree(os.getpid())[1:]:
         try:
             with open('/proc/%d/comm' % pid) as handle:
                 if handle.read().strip() in ('sh', 'bash', 'dash'):
-                    continue
-            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-                if handle.read().split(b'\0')[-2:] == [b'beam_jobs.local_processes', b'']:
                     continue
         except OSError:
             continue
@@ -112,15 +107,10 @@ def main():
     args = parser.parse_args()
     job_args = args.job_args[1:] if args.job_args[:1] == ['--'] else args.job_args
     recorder = _StageRecorder()
-    standby = standby_workers(job_args)  # before Beam's import, as the job's command does
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     fn_runner.FnApiRunner._run_bundle = recorder.wrap(fn_runner.FnApiRunner._run_bundle)
     from beam_jobs import build_pretraining_data
-    build_pretraining_data._EARLY_STANDBY = standby  # pylint: disable=protected-access
-    try:
-        status = build_pretraining_data.run(job_args)
-    finally:
-        standby.close()  # ended already if the run took it; else (a usage error) the standbys end
+    status = build_pretraining_data.run(job_args)
     print(recorder.report(args.min_seconds))
     sys.exit(status)
 

@@ -268,7 +268,7 @@ def test_sdk_dockerfile_copies_every_package_of_the_project():
 
 
 def test_sdk_dockerfile_sets_the_malloc_thresholds_of_local_runs():
-    from beam_jobs.local_processes import MALLOC_SETTINGS
+    from beam_jobs.runner_options import MALLOC_SETTINGS
     env = ' '.join(args for op, args in _dockerfile('dataflow/Dockerfile') if op == 'ENV').split()
     assert {'%s=%s' % item for item in MALLOC_SETTINGS.items()} <= set(env)
 

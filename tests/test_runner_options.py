@@ -94,7 +94,7 @@ def test_local_paths_are_made_absolute_for_workers_in_other_folders(monkeypatch)
 
 
 def test_local_runs_pass_fixed_malloc_thresholds_to_their_workers(monkeypatch):
-    from beam_jobs.local_processes import MALLOC_SETTINGS, bound_native_memory
+    from beam_jobs.runner_options import MALLOC_SETTINGS, bound_native_memory
     monkeypatch.setenv('MALLOC_MMAP_THRESHOLD_', 'restored after the test')
     monkeypatch.delenv('MALLOC_MMAP_THRESHOLD_')
     monkeypatch.setenv('MALLOC_TRIM_THRESHOLD_', '4194304')  # the user's own setting wins

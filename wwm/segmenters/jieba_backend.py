@@ -17,7 +17,6 @@ except ImportError:
         'wwm._jieba is not built (no C compiler when the package was installed?): segmentation '
         'runs in jieba alone, same words, slower')
 
-_PRELOADED = []  # (tokenizer, C table) loaded ahead of need (preload_dictionary)
 _STATES = 'BEMS'  # wwm/_jieba.c's order
 _HAN_FIRST, _HAN_LAST = 0x4E00, 0x9FD5  # the ideographs of jieba's regular expressions
 
@@ -28,13 +27,6 @@ def _loaded_tokenizer():
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return tokenizer
-
-
-def preload_dictionary() -> None:
-    """Load jieba's dictionary (about 0.5 s) and its C table (0.2 s) now, for the next JiebaBackend
-    of this process: a standby worker does it while the runner prepares (beam_jobs/local_processes.py)."""
-    tokenizer = _loaded_tokenizer()
-    _PRELOADED.append((tokenizer, c_table(tokenizer) if _jieba else None))
 
 
 def c_table(tokenizer):
@@ -59,11 +51,7 @@ class JiebaBackend:
         """``user_dict``: a dictionary file's bytes in jieba's own layout ("word [freq] [tag]");
         a word without a frequency gets one high enough for jieba to cut it out whole.
         ``in_c=False``: jieba itself, the reference (benchmarks/throughput.py's reference floor)."""
-        try:
-            # each taken once: a user dictionary changes it
-            self._tokenizer, self._table = _PRELOADED.pop()
-        except IndexError:
-            self._tokenizer, self._table = _loaded_tokenizer(), None
+        self._tokenizer, self._table = _loaded_tokenizer(), None
         if user_dict:
             self._tokenizer.load_userdict(io.BytesIO(user_dict))
             self._table = None
