@@ -30,28 +30,6 @@ ZSTD_FEED_BYTES = 1 << 10
 ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 
 
-class _Zlib:
-    """One gzip member (zlib with gzip framing)."""
-    name = 'gzip'
-
-    def __init__(self):
-        self._d = zlib.decompressobj(wbits=31)
-        self.needs_input = True
-
-    def decompress(self, data: bytes, max_length: int) -> bytes:
-        out = self._d.decompress(self._d.unconsumed_tail + data, max_length)
-        self.needs_input = not self._d.unconsumed_tail
-        return out
-
-    @property
-    def eof(self):
-        return self._d.eof
-
-    @property
-    def unused_data(self):
-        return self._d.unused_data
-
-
 class _Bounded:
     """One bz2 or xz/lzma stream: their decompressors keep unread input and bound their output."""
 
@@ -73,6 +51,24 @@ class _Bounded:
     @property
     def unused_data(self):
         return self._d.unused_data
+
+
+class _Zlib(_Bounded):
+    """One gzip member (zlib with gzip framing), whose decompressor hands back unread input as
+    ``unconsumed_tail`` instead of keeping it."""
+
+    def __init__(self):
+        super().__init__('gzip', lambda: zlib.decompressobj(wbits=31))
+        self._needs_input = True
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        out = self._d.decompress(self._d.unconsumed_tail + data, max_length)
+        self._needs_input = not self._d.unconsumed_tail
+        return out
+
+    @property
+    def needs_input(self):
+        return self._needs_input
 
 
 class _Zstd:
