@@ -27,7 +27,7 @@ demo: setup
 		--output_dir $(DEMO_OUT) --overwrite --dupe_factor 2 --num_shards 4 --vocab_size 3000
 	$(PY) -m beam_jobs.inspect $(DEMO_OUT) --examples 2
 
-test: setup-test
+test: setup-test engines
 	$(PY) -m pytest -q tests
 
 clean:

@@ -10,6 +10,11 @@ SHARED_DATA = pathlib.Path(os.environ.get('WWM_SHARED_DATA', ROOT.parent / 'shar
 DEMO_CORPUS = ROOT / 'examples' / 'demo_corpus'
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'flink: runs a local Flink session cluster (needs Java and Maven)')
+    config.addinivalue_line('markers', "prism: runs Beam's Prism runner (needs Go)")
+
+
 def shared_file(relative: str) -> pathlib.Path:
     path = SHARED_DATA / relative
     if not path.exists():

@@ -110,14 +110,14 @@ def _flags(args: list) -> dict:
 
 
 def _local_cluster_flink_config() -> dict:
-    """The Flink settings local_cluster.sh writes, its defaults filled in (restarts, shuffle buffers,
-    the SDK channels' direct memory)."""
+    """The Flink settings local_cluster.sh writes, its defaults filled in (restarts, heartbeats,
+    shuffle buffers, the SDK channels' direct memory)."""
     text = (DEPLOY / 'flink' / 'local_cluster.sh').read_text()
     config = text.split('config.yaml" <<EOF\n', 1)[1].split('\nEOF', 1)[0]
     settings = dict(line.split(': ', 1) for line in config.splitlines())
     return {key: re.sub(r'\$(\w+)', lambda m: _local_cluster_setting(m.group(1)), value)
             for key, value in settings.items()
-            if key.startswith(('restart-strategy.', 'taskmanager.network.'))
+            if key.startswith(('restart-strategy.', 'heartbeat.', 'taskmanager.network.'))
             or key == 'taskmanager.memory.task.off-heap.size'}
 
 

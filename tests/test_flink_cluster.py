@@ -34,8 +34,9 @@ PORT_SETTINGS = ('FLINK_REST_PORT', 'FLINK_RPC_PORT', 'JOB_PORT', 'ARTIFACT_PORT
 START_TIMEOUT_S = 900  # the first start downloads about 400 MB
 JOB_TIMEOUT_S = 600
 TASK_SLOTS = 2
-# Losing a TaskManager fails a few tasks one after another, each failure a restart.
-RESTART_ATTEMPTS = 6
+# Losing a TaskManager fails tasks one after another, each failure a restart 5 s later, until the
+# JobManager sees it gone (two missed heartbeats 2 s apart): 8 attempts outlast that twice over.
+RESTART_ATTEMPTS = 8
 
 
 class FlinkCluster(NamedTuple):

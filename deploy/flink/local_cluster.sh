@@ -24,7 +24,7 @@
 # FLINK_REST_PORT 8081, FLINK_RPC_PORT 6123, JOB_PORT 8099, ARTIFACT_PORT 8098, EXPANSION_PORT 8097,
 # WORKER_POOL_PORT 50000, TASK_SLOTS 2, TM_PROCESS_MEMORY 2048m, TM_MANAGED_MEMORY 128m,
 # TM_TASK_OFF_HEAP_MEMORY 512m,
-# RESTART_ATTEMPTS 10, RESTART_DELAY '2 s'.
+# RESTART_ATTEMPTS 10, RESTART_DELAY '5 s'.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
@@ -54,7 +54,7 @@ TM_PROCESS_MEMORY="${TM_PROCESS_MEMORY:-2048m}"
 TM_MANAGED_MEMORY="${TM_MANAGED_MEMORY:-128m}"
 TM_TASK_OFF_HEAP_MEMORY="${TM_TASK_OFF_HEAP_MEMORY:-512m}"
 RESTART_ATTEMPTS="${RESTART_ATTEMPTS:-10}"
-RESTART_DELAY="${RESTART_DELAY:-2 s}"
+RESTART_DELAY="${RESTART_DELAY:-5 s}"
 START_TIMEOUT_S="${START_TIMEOUT_S:-120}"
 
 if [ -z "${PYTHON:-}" ]; then
@@ -186,7 +186,8 @@ rest() { curl -sf --max-time 5 "http://$HOST:$FLINK_REST_PORT$1"; }
 
 write_config() {
   # Flink's config: everything on loopback, fixed-delay restarts (losing a TaskManager fails several
-  # tasks one after another: each failure counts), small managed memory (the batch sorts and joins
+  # tasks one after another, each failure counts, and until the JobManager sees it gone, after two
+  # missed heartbeats, it deploys to its slots again: the attempts must outlast that), small managed memory (the batch sorts and joins
   # of a modest job spill to io.tmp.dirs), log4j writing each JVM's log file. Flink's sort-merge
   # shuffle takes 512 network buffers (16 MB) per result partition by default: Beam's many-output
   # stages on two slots ran out of the TaskManager's 115 MB network memory, hence 128. Beam's gRPC
@@ -214,6 +215,7 @@ parallelism.default: $TASK_SLOTS
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: $RESTART_ATTEMPTS
 restart-strategy.fixed-delay.delay: $RESTART_DELAY
+heartbeat.interval: 2000
 heartbeat.timeout: 20000
 io.tmp.dirs: $STATE/tmp
 blob.storage.directory: $STATE/tmp
