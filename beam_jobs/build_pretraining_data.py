@@ -13,18 +13,21 @@ import functools
 import hashlib
 import json
 import logging
+import signal
 import sys
 import threading
 from typing import NamedTuple
 
-from beam_jobs.failures import (RunLog, exit_now, failure_message, interrupts_deferred,
-                                log_process_output, was_interrupted)
+from beam_jobs.failures import (RunLog, exit_interrupted, exit_now, failure_message,
+                                interrupts_deferred, log_process_output, was_interrupted)
 
 PROG = 'build_pretraining_data'
 # Run as a program, the run's log file takes what C code and child processes (a local
 # multi-processing run's workers, with their tracebacks) write on stderr from here on
-# (beam_jobs/failures.py).
+# (beam_jobs/failures.py), and a Ctrl-C during the imports is one line too.
 _PROCESS_LOG = log_process_output(PROG) if __name__ == '__main__' else None
+if __name__ == '__main__':
+    signal.signal(signal.SIGINT, exit_interrupted(PROG))
 
 import apache_beam as beam  # noqa: E402 (after the process log is in place)
 from apache_beam.io.filesystems import FileSystems
@@ -394,6 +397,7 @@ def no_instance_message(manifest: dict) -> str:
 
 
 def main():
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # run() reports a Ctrl-C from here on
     logging.getLogger().setLevel(logging.WARNING)
     try:
         status = run()

@@ -8,6 +8,7 @@ also takes the output of child processes and C code (log_process_output). A fail
 one line naming the file, which then holds the traceback too; a run that ends without a failure
 deletes it.
 """
+import argparse
 import atexit
 import errno
 import logging
@@ -192,3 +193,26 @@ def exit_now(status: int = 0) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+class UsageError(Exception):
+    """A problem with a command's arguments or inputs, found before anything ran: reported as one
+    line, ``<prog>: error: ...``, exit code 2."""
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse's parser, except that an error (a missing argument, a value of the wrong type)
+    raises UsageError: one line, without the usage printed first."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def exit_interrupted(prog: str):
+    """A SIGINT handler for a command's start, before it can clean anything up or report: one line
+    and exit code 130 instead of a KeyboardInterrupt traceback from deep in an import."""
+    def handler(_signum, _frame):
+        print('%s: interrupted' % prog, file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(130)
+    return handler

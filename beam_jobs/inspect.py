@@ -11,7 +11,6 @@ does not list lies beside the shards (a reader that globs the folder would take 
 line, when there is no dataset or its manifest (or vocab.txt) is missing, empty, cut short or not a
 manifest.
 """
-import argparse
 import hashlib
 import itertools
 import json
@@ -20,6 +19,7 @@ import zlib
 
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
+from beam_jobs.failures import OneLineErrorParser, UsageError
 from beam_jobs.output_folder import VOCAB_NAME
 from schemas.manifest import MANIFEST_NAME, parse_manifest, tokens_by_source
 from wwm import html_report
@@ -184,11 +184,15 @@ def inspect_dataset(name: str, folder: str, examples: int) -> html_report.Datase
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog='inspect', description=__doc__.split('\n')[0])
+    parser = OneLineErrorParser(prog='inspect', description=__doc__.split('\n')[0])
     parser.add_argument('output_dir')
     parser.add_argument('--examples', type=int, default=2, help='how many examples to decode')
     parser.add_argument('--report', help='write a self-contained HTML page with plots here')
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print('inspect: error: %s' % error, file=sys.stderr)
+        return 2
     datasets = find_datasets(args.output_dir)
     if not datasets:
         print('inspect: error: %s has no %s (not a finished dataset)' % (args.output_dir, MANIFEST_NAME),

@@ -15,6 +15,7 @@ from typing import List, NamedTuple
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+from beam_jobs.failures import UsageError
 from beam_jobs.runner_options import runner_problem
 from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES, FORMATS,
                              MIN_MAX_DOCUMENT_CHARS, InputFile, ReadSpec)
@@ -38,10 +39,6 @@ MAX_SEQ_LENGTH_LIMIT = 8192
 MAX_NUM_SHARDS = 10000
 CONVERSIONS = ('t2s', 'tw2sp', 'hk2s', 's2t', 'none')
 CONVERTER_MARKUP = ('auto', 'simplified', 'traditional', 'keep')
-
-
-class UsageError(Exception):
-    """A problem with the options; reported as one line, exit code 2."""
 
 
 def _bool(value) -> bool:

@@ -16,6 +16,7 @@ import time
 
 from apache_beam.io.filesystems import FileSystems
 
+from beam_jobs.failures import OneLineErrorParser, UsageError
 from wwm.segmentation_score import score_corpus
 from wwm.segmented_text import read_segmented
 from wwm.segmenters import make_segmenter
@@ -24,20 +25,8 @@ from wwm.segmenters.legacy_training import DEV_FRACTION, train_cws_model
 PROG = 'train_segmenter'
 
 
-class UsageError(Exception):
-    """A problem with the arguments or inputs; reported as one line, exit code 2."""
-
-
-class _OneLineErrorParser(argparse.ArgumentParser):
-    """argparse's parser, except that an error (a missing option, a value of the wrong type) raises
-    UsageError: one line, without the usage printed first."""
-
-    def error(self, message):
-        raise UsageError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _OneLineErrorParser(prog=PROG, description=__doc__.split('\n\n')[0])
+    parser = OneLineErrorParser(prog=PROG, description=__doc__.split('\n\n')[0])
     parser.add_argument('--train_file', required=True, help='Segmented training text.')
     parser.add_argument('--eval_file', required=True, help='Segmented gold text to score the model on.')
     parser.add_argument('--output_model', required=True, help='Where the model file goes (local path).')

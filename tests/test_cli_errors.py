@@ -187,6 +187,21 @@ def test_ctrl_c_is_one_line_exit_130_and_leaves_no_file(tmp_path):
     assert _files_under(out) == []
 
 
+def test_ctrl_c_while_the_job_starts_is_one_line_exit_130(tmp_path):
+    """SIGINT while the command still imports Beam (the first second or so): no traceback."""
+    job = start_job_cli('--input', str(tmp_path / 'none.txt'), '--output_dir', str(tmp_path / 'out'))
+    try:
+        time.sleep(0.3)
+        job.send_signal(signal.SIGINT)
+        _, stderr = job.communicate(timeout=60)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.communicate()
+    assert job.returncode == 130, stderr
+    assert stderr == 'build_pretraining_data: interrupted\n'
+
+
 class _FullDisk:
     """A file handle on a full disk: every write fails with ENOSPC."""
 

@@ -152,3 +152,11 @@ def test_a_stray_part_file_beside_the_shards_fails_with_exit_1(datasets, tmp_pat
     err = capsys.readouterr().err
     for name in ('part-00000-of-00002.arrow', 'part-of-my-thesis.txt'):
         assert '%s is not listed by the manifest' % name in err
+
+
+@pytest.mark.parametrize('args', [[], ['out', '--examples', 'two'], ['out', '--no_such_option']])
+def test_bad_arguments_are_one_line_and_exit_2(args, capsys):
+    """argparse's own error() printed the usage before the error."""
+    assert inspect(args) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and err.startswith('inspect: error: '), err
