@@ -15,6 +15,10 @@ from tests.job_runs import DEMO, digests, run_job, write_thucnews_slice
 pytestmark = pytest.mark.prism
 
 BUILD_TIMEOUT_S = 1200
+# Beam keeps one Prism job server per process, made by the first PrismRunner: in this test process
+# that may be the one Beam's DirectRunner tried (and failed to download) for an earlier test's
+# TestPipeline, without --prism_location. A job run from the command line is alone in its process.
+OWN_SERVER = '--experiments=disable_prism_server_singleton'
 
 
 @pytest.fixture(scope='module')
@@ -30,7 +34,7 @@ def prism_location():
 def test_demo_corpus_on_prism_gives_the_direct_runners_bytes(prism_location, demo_digests, tmp_path,
                                                              real_vocab_path):
     run_job(DEMO, tmp_path / 'out', real_vocab_path, '--runner=PrismRunner',
-            '--prism_location=' + prism_location)
+            '--prism_location=' + prism_location, OWN_SERVER)
     assert digests(tmp_path / 'out') == demo_digests
 
 
@@ -41,5 +45,6 @@ def test_real_text_on_prism_with_a_worker_process_gives_the_direct_runners_bytes
     corpus = write_thucnews_slice(tmp_path)
     run_job(corpus, tmp_path / 'direct', real_vocab_path)
     run_job(corpus, tmp_path / 'prism', real_vocab_path, '--runner=PrismRunner',
-            '--prism_location=' + prism_location, '--experiments=use_loopback_process_worker')
+            '--prism_location=' + prism_location, '--experiments=use_loopback_process_worker',
+            OWN_SERVER)
     assert digests(tmp_path / 'prism') == digests(tmp_path / 'direct')

@@ -148,8 +148,10 @@ launch() {
   local name="$1"; shift
   [ -z "$(running_pid "$name")" ] || die "$name already runs (pid $(running_pid "$name"))"
   mkdir -p "$STATE/run/$name" "$STATE/logs" "$STATE/pids"
-  (cd "$STATE/run/$name" && exec setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null) &
-  echo $! >"$(pid_file "$name")"
+  # The folder is entered before the fork, so the process is in it from its first instant:
+  # running_pid tells our processes by it (a cd after the fork raced with wait_for's first look).
+  (cd "$STATE/run/$name" && { setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+                              echo $! >"$(pid_file "$name")"; })
 }
 
 stop_one() {
