@@ -333,7 +333,7 @@ def run(argv=None) -> int:
             logging.exception('the run failed')
             _remove_unfinished(started)
             log.keep()
-            print('%s: error: %s (details in %s)' % (PROG, failure_message(error), log.path),
+            print('%s: error: %s (details in %s)' % (PROG, failure_message(error, log.path), log.path),
                   file=sys.stderr)
             return 1
 

@@ -28,6 +28,8 @@ _ERRNO = re.compile(r'\[Errno (\d+)\]')
 # "KeyError" (the frames' lines are indented).
 _EXCEPTION_LINE = re.compile(r'(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:: |:?$)')
 MAX_MESSAGE_CHARS = 300
+# How a traceback starts: a message ending so was cut before the exception line.
+_CUT_TRACEBACK = 'Traceback (most recent call last):'
 
 
 def new_log_file(prefix: str) -> str:
@@ -143,7 +145,7 @@ def _exception_line(text: str) -> str:
     for line in reversed(lines):
         while line.startswith('RuntimeError: ') and _EXCEPTION_LINE.match(line[len('RuntimeError: '):]):
             line = line[len('RuntimeError: '):]
-        if _EXCEPTION_LINE.match(line) and not line.endswith('Traceback (most recent call last):'):
+        if _EXCEPTION_LINE.match(line) and not line.endswith(_CUT_TRACEBACK):
             return line
     return lines[0].strip() if lines else ''
 
@@ -156,15 +158,21 @@ def was_interrupted(error: BaseException) -> bool:
                for cause in _causes(error))
 
 
-def failure_message(error: BaseException) -> str:
+def failure_message(error: BaseException, log_path=None) -> str:
     """One line saying why a run failed: a full disk in plain words, otherwise the innermost
-    exception's type and message (from a worker: the last exception line of its traceback)."""
+    exception's type and message (from a worker: the last exception line of its traceback). A
+    portable runner's error can stop at a worker traceback's first line (Flink: "Error received
+    from SDK harness ...: Traceback (most recent call last):"); the job's messages in the run's log
+    file ``log_path`` then hold the worker's exception line."""
     message = _disk_full(error)
     if not message:
         innermost = list(_causes(error))[-1]
         message = _exception_line(str(innermost))
         if not _EXCEPTION_LINE.match(message):
             message = '%s: %s' % (type(innermost).__name__, message) if message else type(innermost).__name__
+        if message.endswith(_CUT_TRACEBACK) and log_path:
+            with open(log_path, encoding='utf-8', errors='replace') as handle:
+                message = _exception_line(handle.read()) or message
     if len(message) > MAX_MESSAGE_CHARS:
         message = message[:MAX_MESSAGE_CHARS - 3] + '...'
     return message

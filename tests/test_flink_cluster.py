@@ -180,6 +180,7 @@ def test_a_job_failing_on_flink_leaves_no_manifest(flink_cluster, tmp_path, real
                             '--parallelism=%d' % TASK_SLOTS))
     err = capsys.readouterr().err
     assert code == 1 and err.count('\n') == 1, err
+    assert 'InjectedFailure: injected failure after 1 elements' in err, err
     details = re.search(r'\(details in (\S+)\)', err).group(1)
     assert 'InjectedFailure: injected failure after 1 elements' in pathlib.Path(details).read_text()
     assert not (output_dir / 'manifest.json').exists() and not list(output_dir.iterdir())
