@@ -13,9 +13,9 @@ import tempfile
 from typing import List, NamedTuple
 
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.failures import UsageError
+from beam_jobs.failures import OneLineErrorParser, UsageError
 from beam_jobs.runner_options import runner_problem
 from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES, FORMATS,
                              MIN_MAX_DOCUMENT_CHARS, InputFile, ReadSpec)
@@ -199,15 +199,16 @@ def _add_cleaning_args(group):
                        help='Characters per shingle.')
 
 
-class _OneLineErrorParser(_BeamArgumentParser):
-    """Beam's option parser (the only one that knows its value-provider options), except that an
-    error raises UsageError: argparse's own error() prints the usage of every option, Beam's and
-    ours (198 lines), before the one line that matters."""
+class _OptionsParser(OneLineErrorParser):
+    """A parser for the definitions of every PipelineOptions class, Beam's and ours, to check the
+    values' types and find unknown options before PipelineOptions parses them (argparse's own
+    error() prints the usage of every option, 198 lines, before the one line that matters). Beam's
+    value-provider options are plain options here: only their values' types are checked."""
 
-    def error(self, message):
-        if message.startswith('ambiguous option: '):
-            return super().error(message)  # Beam's parser lets these through to the job
-        raise UsageError(message)
+    def add_value_provider_argument(self, *args, **kwargs):
+        if not args[0].startswith('-') and kwargs.get('nargs') is None:
+            kwargs['nargs'] = '?'  # as Beam's own parser: a templated positional may be absent
+        self.add_argument(*args, **kwargs)
 
 
 def unknown_arguments(argv) -> list:
@@ -215,7 +216,7 @@ def unknown_arguments(argv) -> list:
 
     Parsed with the definitions PipelineOptions uses, so a value it would refuse (a wrong type, a
     missing value) raises UsageError here first."""
-    parser = _OneLineErrorParser(allow_abbrev=False)
+    parser = _OptionsParser(allow_abbrev=False)
     seen = set()
     for cls in PipelineOptions.__subclasses__():
         if str(cls) not in seen:
@@ -279,8 +280,11 @@ def input_patterns(options) -> list:
 
 
 def _file_problem(path: str) -> str:
-    """Why the local ``path`` cannot be read as a file, or '': a folder would fail at its first read
-    (after the pipeline started), and a FIFO or device would block the reader or never end."""
+    """Why ``path`` cannot be read as a file, or '': a folder would fail at its first read (after
+    the pipeline started), and a FIFO or device would block the reader or never end. Remote paths
+    (gs://) are left to their filesystem."""
+    if not _is_local(path):
+        return ''
     try:
         mode = os.stat(path).st_mode
     except OSError as error:
@@ -299,7 +303,7 @@ def _check_file(name: str, path) -> None:
         return
     if not FileSystems.exists(path):
         raise UsageError('--%s %s does not exist' % (name, path))
-    problem = _file_problem(path) if _is_local(path) else ''
+    problem = _file_problem(path)
     if problem:
         raise UsageError('--%s %s %s' % (name, path, problem))
 
@@ -328,7 +332,7 @@ def _match(pattern: str) -> dict:
         if not matched:
             raise UsageError('no input file matched %r' % pattern)
     for path in matched:
-        problem = _file_problem(path) if _is_local(path) else ''
+        problem = _file_problem(path)
         if problem:
             hint = (' (for the files in it, give %s)' % os.path.join(path, '*')
                     if os.path.isdir(path) else '')

@@ -298,10 +298,10 @@ def check_output_folders(options, files) -> None:
         ('--' + name, getattr(options, name)) for name in ('vocab_file', 'user_dict', 'similar_words',
                                                            'sources', 'segmenter_model')]
     check_inputs_outside(options.output_dir, named)
-    allow = getattr(options, 'allow_other_files', False)
     for plan in dataset_plans(options):
         runs_dir, planned = _plan_paths(plan, options)
-        check_dataset_folder(plan.output_dir, runs_dir, planned, options.overwrite, allow)
+        check_dataset_folder(plan.output_dir, runs_dir, planned, options.overwrite,
+                             options.allow_other_files)
 
 
 # Deleting what the job wrote, and the marker.
@@ -314,11 +314,9 @@ def _delete_listed(folder: str, listed, runs_dir=None) -> list:
     files = sorted((path for path in set(listed) if not path.endswith('/') and path in existing),
                    key=lambda path: (path != MANIFEST_NAME, path))
     paths = [FileSystems.join(folder, path) for path in files]
-    if files[:1] == [MANIFEST_NAME]:
-        FileSystems.delete(paths[:1])
-    rest = [path for path, name in zip(paths, files) if name != MANIFEST_NAME]
-    if rest:
-        FileSystems.delete(rest)
+    for batch in (paths[:1], paths[1:]):  # the manifest (sorted first) before the rest
+        if batch:
+            FileSystems.delete(batch)
     deleted = paths + [FileSystems.join(folder, path) for path in sorted(set(listed))
                        if path.endswith('/') and delete_folder(FileSystems.join(folder, path[:-1]))]
     if any(name.startswith(REJECTS_DIR + '/') for name in files):

@@ -7,9 +7,9 @@ checks run before any pipeline is built, so the job reports them as a usage erro
 
 Beam 2.77's DirectRunner first tries the Prism runner, which it downloads from GitHub; offline it
 falls back to the FnApiRunner once the download fails. A DirectRunner run here goes straight to
-Beam's FnApiRunner, as Beam ships it, with the provision info the DirectRunner gives it: it honours
-``--direct_running_mode`` and ``--direct_num_workers`` and is what the DirectRunner runs this batch
-pipeline on anyway. Prism stays available as ``--runner=PrismRunner --prism_location=...``
+Beam's FnApiRunner, as Beam ships it (``--runner=FnApiRunner``, one of Beam's known runner names):
+it honours ``--direct_running_mode`` and ``--direct_num_workers`` and is what the DirectRunner runs
+this batch pipeline on anyway. Prism stays available as ``--runner=PrismRunner --prism_location=...``
 (docs/runners.md).
 """
 import ctypes
@@ -177,16 +177,11 @@ def bound_native_memory() -> None:
 
 
 def local_runner(options):
-    """The runner for a DirectRunner job (the default): Beam's FnApiRunner as Beam ships it, never
-    Prism (see above). Returns None for any other runner: Beam creates it from ``--runner``.
+    """The runner for a DirectRunner job (the default): Beam's FnApiRunner, by its public runner
+    name, never Prism (see above). Returns None for any other runner: Beam creates it from
+    ``--runner``.
     """
     if _runner_key(options) not in DIRECT_RUNNERS:
         return None
     bound_native_memory()
-    from apache_beam.portability.api import beam_provision_api_pb2
-    from apache_beam.runners.portability.fn_api_runner import FnApiRunner, fn_runner
-    from apache_beam.runners.portability.portable_runner import JobServiceHandle
-    # Workers get the pipeline options through the provision info, as under the DirectRunner.
-    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
-    return FnApiRunner(provision_info=fn_runner.ExtendedProvisionInfo(
-        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))
+    return 'FnApiRunner'

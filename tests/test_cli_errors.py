@@ -170,19 +170,16 @@ def test_ctrl_c_is_one_line_exit_130_and_leaves_no_file(tmp_path):
     out = tmp_path / 'out'
     job = start_job_cli('--input', str(tmp_path / 'corpus.txt'), '--output_dir', str(out),
                         '--vocab_file', _vocab(tmp_path / 'vocab.txt', chars))
-    try:
+
+    def running():
         deadline = time.monotonic() + 60
         while not (out / RUN_MARKER_NAME).exists() and job.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(2)
         assert job.poll() is None, job.communicate()
-        job.send_signal(signal.SIGINT)
-        _, stderr = job.communicate(timeout=60)
-    finally:
-        if job.poll() is None:
-            job.kill()
-            job.communicate()
-    assert job.returncode == 130, stderr
+
+    code, stderr = _interrupted(job, running)
+    assert code == 130, stderr
     assert stderr == 'build_pretraining_data: interrupted\n'
     assert _files_under(out) == []
 
@@ -190,16 +187,23 @@ def test_ctrl_c_is_one_line_exit_130_and_leaves_no_file(tmp_path):
 def test_ctrl_c_while_the_job_starts_is_one_line_exit_130(tmp_path):
     """SIGINT while the command still imports Beam (the first second or so): no traceback."""
     job = start_job_cli('--input', str(tmp_path / 'none.txt'), '--output_dir', str(tmp_path / 'out'))
+    code, stderr = _interrupted(job, lambda: time.sleep(0.3))
+    assert code == 130, stderr
+    assert stderr == 'build_pretraining_data: interrupted\n'
+
+
+def _interrupted(job, wait) -> tuple:
+    """(exit code, stderr) of ``job`` sent SIGINT once ``wait()`` returns; killed if it outlives
+    the test."""
     try:
-        time.sleep(0.3)
+        wait()
         job.send_signal(signal.SIGINT)
         _, stderr = job.communicate(timeout=60)
     finally:
         if job.poll() is None:
             job.kill()
             job.communicate()
-    assert job.returncode == 130, stderr
-    assert stderr == 'build_pretraining_data: interrupted\n'
+    return job.returncode, stderr
 
 
 class _FullDisk:

@@ -153,15 +153,21 @@ def test_sogou_records_detected_in_any_wrapper(batch):
 # ---------------------------------------------------------------------------------------------
 # Runs of their own
 
+def _run_on_one_file(home, vocab, path):
+    """The job on the user's file ``path`` alone, the folder sealed first: (the run, its manifest)."""
+    home.seal()
+    run = run_job(*small_job_args(vocab, home.root / DATASET, path))
+    manifest = read_manifest(home.root / DATASET)
+    return run, manifest
+
+
 def test_deep_json_line_is_one_counted_malformed_record(tmp_path, real_vocab_path):
     """(3) A JSON line nested 1,500 deep raised RecursionError and failed the whole run."""
     home = _home(tmp_path)
     path = home.root / 'deep.jsonl'
     lines = hostile.write_deep_json_line(path, hostile.articles(83, 10))
-    home.seal()
-    run = run_job(*small_job_args(real_vocab_path, home.root / DATASET, path))
+    run, manifest = _run_on_one_file(home, real_vocab_path, path)
     assert_success(run)
-    manifest = read_manifest(home.root / DATASET)
     assert_balanced(manifest)
     counts = source_counts(manifest, 'deep.jsonl')
     assert counts['documents_read'] == lines and counts['documents_kept'] == lines - 1, counts
@@ -237,10 +243,8 @@ def test_comma_and_brackets_in_file_name(tmp_path, real_vocab_path):
     home = _home(tmp_path)
     path = home.root / 'news, part [1].txt'
     count = hostile.write_text(path, hostile.articles(700, 5))
-    home.seal()
-    run = run_job(*small_job_args(real_vocab_path, home.root / DATASET, path))
+    run, manifest = _run_on_one_file(home, real_vocab_path, path)
     assert_success(run)
-    manifest = read_manifest(home.root / DATASET)
     assert_balanced(manifest)
     counts = source_counts(manifest, path.name)
     assert counts['documents_read'] == counts['documents_kept'] == count, counts
@@ -252,11 +256,9 @@ def test_run_that_makes_nothing_says_why_and_exits_1(tmp_path, real_vocab_path):
     home = _home(tmp_path)
     path = home.root / 'short.txt'
     count = hostile.write_text(path, ['短句%d。' % number for number in range(5)])
-    home.seal()
-    run = run_job(*small_job_args(real_vocab_path, home.root / DATASET, path))
+    run, manifest = _run_on_one_file(home, real_vocab_path, path)
     line = assert_one_line_error(run, 1)
     assert 'no instance was made' in line and 'too_short' in line and '--allow_empty' in line, line
-    manifest = read_manifest(home.root / DATASET)
     assert_balanced(manifest)
     assert manifest['counts']['documents_read'] == count, manifest['counts']
     home.assert_unchanged()

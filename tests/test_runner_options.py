@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
@@ -79,7 +80,9 @@ def test_cli_reports_a_runner_problem_with_exit_code_2(tmp_path):
 def test_a_direct_runner_job_runs_on_the_fn_api_runner(argv, family, fn_api):
     options = PipelineOptions(argv)
     assert runner_family(options) == family
-    assert isinstance(local_runner(options), FnApiRunner) == fn_api
+    runner = local_runner(options)  # None: Beam creates the runner --runner names
+    assert (runner is not None
+            and isinstance(beam.Pipeline(runner=runner, options=options).runner, FnApiRunner)) == fn_api
 
 
 def test_local_paths_are_made_absolute_for_workers_in_other_folders(monkeypatch):
