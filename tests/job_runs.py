@@ -10,11 +10,11 @@ DEMO = str(DEMO_CORPUS / '*')
 THUCNEWS_ARTICLES = 150
 
 
-def write_thucnews_slice(folder: pathlib.Path) -> str:
-    """The first 150 THUCNews articles as plain text (a blank line between articles)."""
+def write_thucnews_slice(folder: pathlib.Path, articles: int = THUCNEWS_ARTICLES) -> str:
+    """The first ``articles`` THUCNews articles (of 1,000) as plain text, a blank line between."""
     lines = shared_file('news/thucnews_cnews_1000.txt').read_text(encoding='utf-8').split('\n')
-    texts = [line.split('\t', 1)[1] for line in lines if '\t' in line][:THUCNEWS_ARTICLES]
-    path = folder / 'thucnews_150.txt'
+    texts = [line.split('\t', 1)[1] for line in lines if '\t' in line][:articles]
+    path = folder / ('thucnews_%d.txt' % articles)
     path.write_text('\n\n'.join(texts), encoding='utf-8')
     return str(path)
 

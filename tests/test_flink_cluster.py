@@ -1,9 +1,10 @@
 """The job on a real Flink session cluster on this machine (deploy/flink/local_cluster.sh): a
 JobManager and a TaskManager JVM, Beam's Flink job server and a Python SDK worker pool, on loopback.
 
-It gives the DirectRunner's bytes and Flink's REST API shows the job FINISHED; a TaskManager killed
-mid-job and replaced by a new one leaves Flink's restart strategy to complete the job, with the same
-bytes; a job whose worker fails leaves no manifest. Skipped only where Java, Maven or curl is missing.
+It gives the DirectRunner's bytes and Flink's REST API shows the job FINISHED; a job whose shuffle
+is larger than the TaskManager's managed memory spills to disk, survives a TaskManager killed
+mid-job and replaced by a new one (Flink's restart strategy), and gives the same bytes; a job whose
+worker fails leaves no manifest. Skipped only where Java, Maven or curl is missing.
 The first start downloads Flink (PyPI) and Beam's job server (Maven Central) into caches kept
 across checkouts (~/.cache/zh-wwm-data/engines, ~/.m2)."""
 import json
@@ -37,6 +38,9 @@ TASK_SLOTS = 2
 # Losing a TaskManager fails tasks one after another, each failure a restart 5 s later, until the
 # JobManager sees it gone (two missed heartbeats 2 s apart): 8 attempts outlast that twice over.
 RESTART_ATTEMPTS = 8
+# Less than local_cluster.sh's 512 MB, so that the 2.9 MB THUCNews file at dupe 5 shuffles more
+# than the TaskManager's managed memory (110 MB at dupe 2, 124 MB at dupe 3) and its sorters spill.
+MANAGED_MEMORY = '128m'
 
 
 class FlinkCluster(NamedTuple):
@@ -54,6 +58,23 @@ class FlinkCluster(NamedTuple):
         """The failures Flink's restart strategy recovered from (or gave up on) in the job."""
         with urllib.request.urlopen('%s/jobs/%s/exceptions' % (self.rest, job_id), timeout=10) as response:
             return json.load(response)['exceptionHistory']['entries']
+
+    def shuffled_bytes(self, job_id: str) -> int:
+        """The bytes the job's tasks sent one another (Flink's write-bytes, over all its vertices)."""
+        with urllib.request.urlopen('%s/jobs/%s' % (self.rest, job_id), timeout=10) as response:
+            return sum(vertex['metrics']['write-bytes'] for vertex in json.load(response)['vertices'])
+
+    def managed_memory(self) -> int:
+        """The managed memory of a TaskManager (all of them are started with the same config)."""
+        with urllib.request.urlopen(self.rest + '/taskmanagers', timeout=10) as response:
+            (size,) = {tm['memoryConfiguration']['managedMemory']
+                       for tm in json.load(response)['taskmanagers']}
+        return size
+
+    def spills(self) -> int:
+        """How many sort buffers the TaskManagers, past and present, spilled to disk (their logs)."""
+        logs = pathlib.Path(self.env['FLINK_LOCAL_STATE'], 'logs').glob('taskmanager-*.flink.log')
+        return sum(log.read_text(errors='replace').count('Spilling buffer') for log in logs)
 
     def script(self, *args) -> str:
         result = subprocess.run([str(CLUSTER), *args], env=self.env, capture_output=True, text=True,
@@ -81,7 +102,7 @@ def flink_cluster(tmp_path_factory):
         pytest.skip('the local Flink cluster needs %s, not installed here' % ', '.join(missing))
     ports = dict(zip(PORT_SETTINGS, map(str, _free_ports(len(PORT_SETTINGS)))))
     env = dict(os.environ, PYTHON=sys.executable, TASK_SLOTS=str(TASK_SLOTS),
-               RESTART_ATTEMPTS=str(RESTART_ATTEMPTS),
+               RESTART_ATTEMPTS=str(RESTART_ATTEMPTS), TM_MANAGED_MEMORY=MANAGED_MEMORY,
                FLINK_LOCAL_STATE=str(tmp_path_factory.mktemp('flink_cluster').resolve()), **ports)
     cluster = FlinkCluster(
         env=dict(env, JOB_ENDPOINT='127.0.0.1:' + ports['JOB_PORT'],
@@ -98,8 +119,8 @@ def flink_cluster(tmp_path_factory):
         subprocess.run([str(CLUSTER), 'stop'], env=env, capture_output=True, timeout=120)
 
 
-def _submit(cluster: FlinkCluster, corpus: str, output_dir, vocab) -> subprocess.Popen:
-    return subprocess.Popen([str(SUBMIT), *job_args(corpus, output_dir, vocab)], env=cluster.env,
+def _submit(cluster: FlinkCluster, corpus: str, output_dir, vocab, *extra) -> subprocess.Popen:
+    return subprocess.Popen([str(SUBMIT), *job_args(corpus, output_dir, vocab, *extra)], env=cluster.env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -139,12 +160,16 @@ def _running_with_finished_tasks(cluster: FlinkCluster, before: set, submission,
     raise AssertionError('the job did not get to run on Flink')
 
 
-def test_taskmanager_killed_mid_job_is_replaced_and_the_job_completes_with_the_same_bytes(
+def test_a_shuffle_larger_than_managed_memory_spills_and_survives_a_killed_taskmanager(
         flink_cluster, tmp_path, real_vocab_path):
-    corpus = write_thucnews_slice(tmp_path)
-    run_job(corpus, tmp_path / 'direct', real_vocab_path)
-    before = set(flink_cluster.jobs())
-    submission = _submit(flink_cluster, corpus, tmp_path / 'flink', real_vocab_path)
+    """The whole THUCNews file at dupe 5 on a TaskManager with 128 MB of managed memory; the
+    TaskManager is SIGKILLed mid-job and a new one started. Flink restarts the lost tasks, its sorters
+    spill, and the dataset is the DirectRunner's, byte for byte."""
+    corpus = write_thucnews_slice(tmp_path, articles=1000)
+    dupe_5 = ('--dupe_factor', '5')
+    run_job(corpus, tmp_path / 'direct', real_vocab_path, *dupe_5)
+    before, spills_before = set(flink_cluster.jobs()), flink_cluster.spills()
+    submission = _submit(flink_cluster, corpus, tmp_path / 'flink', real_vocab_path, *dupe_5)
     try:
         running = _running_with_finished_tasks(flink_cluster, before, submission, at_least=10)
         killed = flink_cluster.script('kill-taskmanager')
@@ -160,6 +185,8 @@ def test_taskmanager_killed_mid_job_is_replaced_and_the_job_completes_with_the_s
     assert recovered and len(recovered) <= RESTART_ATTEMPTS
     status = flink_cluster.script('status')
     assert status.count(': running') == 4  # the JobManager, the new TaskManager, job server, pool
+    assert flink_cluster.shuffled_bytes(running['jid']) > flink_cluster.managed_memory() == 128 << 20
+    assert flink_cluster.spills() > spills_before
 
 
 def test_a_job_failing_on_flink_leaves_no_manifest(flink_cluster, tmp_path, real_vocab_path,

@@ -22,7 +22,7 @@
 # Settings (environment): PYTHON, FLINK_LOCAL_STATE (pid files, logs, config; default
 # .cache/flink-local), ENGINE_CACHE (downloads, see deploy/engines.sh; Maven's own cache is ~/.m2),
 # FLINK_REST_PORT 8081, FLINK_RPC_PORT 6123, JOB_PORT 8099, ARTIFACT_PORT 8098, EXPANSION_PORT 8097,
-# WORKER_POOL_PORT 50000, TASK_SLOTS 2, TM_PROCESS_MEMORY 2048m, TM_MANAGED_MEMORY 128m,
+# WORKER_POOL_PORT 50000, TASK_SLOTS 2, TM_PROCESS_MEMORY 2560m, TM_MANAGED_MEMORY 512m,
 # TM_TASK_OFF_HEAP_MEMORY 512m,
 # RESTART_ATTEMPTS 10, RESTART_DELAY '5 s'.
 set -euo pipefail
@@ -50,8 +50,8 @@ ARTIFACT_PORT="${ARTIFACT_PORT:-8098}"
 EXPANSION_PORT="${EXPANSION_PORT:-8097}"
 WORKER_POOL_PORT="${WORKER_POOL_PORT:-50000}"
 TASK_SLOTS="${TASK_SLOTS:-2}"
-TM_PROCESS_MEMORY="${TM_PROCESS_MEMORY:-2048m}"
-TM_MANAGED_MEMORY="${TM_MANAGED_MEMORY:-128m}"
+TM_PROCESS_MEMORY="${TM_PROCESS_MEMORY:-2560m}"
+TM_MANAGED_MEMORY="${TM_MANAGED_MEMORY:-512m}"
 TM_TASK_OFF_HEAP_MEMORY="${TM_TASK_OFF_HEAP_MEMORY:-512m}"
 RESTART_ATTEMPTS="${RESTART_ATTEMPTS:-10}"
 RESTART_DELAY="${RESTART_DELAY:-5 s}"
@@ -131,15 +131,21 @@ fetch() {
 pid_file() { echo "$STATE/pids/$1.pid"; }
 
 # The pid in NAME's pid file if that process still runs in NAME's folder (so a pid reused by
-# another program is never taken for ours), else nothing.
+# another program is never taken for ours), else nothing. Reading /proc/PID/cwd fails for a moment
+# while the process execs (java -version, started 40 times, gave 36 failed reads), so a failed read
+# of a live process is retried: taken for dead, a starting TaskManager failed the cluster's start.
 running_pid() {
-  local file pid
+  local file pid cwd
   file="$(pid_file "$1")"
   [ -f "$file" ] || return 0
   pid="$(cat "$file")"
-  if [ -d "/proc/$pid" ] && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$STATE/run/$1" ]; then
-    echo "$pid"
-  fi
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    [ -d "/proc/$pid" ] || return 0
+    cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)" && break
+    sleep 0.05
+  done
+  [ "$cwd" = "$STATE/run/$1" ] && echo "$pid"
+  return 0
 }
 
 # Start "$@" as NAME: its own session (so stop ends its children too), in $STATE/run/NAME,
@@ -189,13 +195,17 @@ rest() { curl -sf --max-time 5 "http://$HOST:$FLINK_REST_PORT$1"; }
 write_config() {
   # Flink's config: everything on loopback, fixed-delay restarts (losing a TaskManager fails several
   # tasks one after another, each failure counts, and until the JobManager sees it gone, after two
-  # missed heartbeats, it deploys to its slots again: the attempts must outlast that), small managed memory (the batch sorts and joins
-  # of a modest job spill to io.tmp.dirs), log4j writing each JVM's log file. Flink's sort-merge
-  # shuffle takes 512 network buffers (16 MB) per result partition by default: Beam's many-output
-  # stages on two slots ran out of the TaskManager's 115 MB network memory, hence 128. Beam's gRPC
-  # channels to the SDK workers buffer in direct memory, which Flink caps at its off-heap sizes: with
-  # no task off-heap memory a 100 MB corpus failed every attempt with "OutOfMemoryError: Direct buffer
-  # memory".
+  # missed heartbeats, it deploys to its slots again: the attempts must outlast that), log4j writing
+  # each JVM's log file, with the sorters' spills to io.tmp.dirs logged ("Spilling buffer").
+  # Managed memory: a slot's share is split evenly over the job's ~22 batch sorters, and a sorter
+  # fails ("Record too large") on an element bigger than its share: at 128 MB a 990,000-character
+  # document (3 MB) failed every attempt; 512 MB gives each sorter 12 MB, above the largest element
+  # the job makes (a document of --max_document_chars, 4 MB at the default; a 4 MB batch of records).
+  # Flink's sort-merge shuffle takes 512 network buffers (16 MB) per result partition by default:
+  # Beam's many-output stages on two slots ran out of the TaskManager's 115 MB network memory, hence
+  # 128. Beam's gRPC channels to the SDK workers buffer in direct memory, which Flink caps at its
+  # off-heap sizes: with no task off-heap memory a 100 MB corpus failed every attempt with
+  # "OutOfMemoryError: Direct buffer memory".
   mkdir -p "$STATE/conf" "$STATE/tmp" "$STATE/artifacts"
   cat >"$STATE/conf/config.yaml" <<EOF
 jobmanager.rpc.address: $HOST
@@ -234,6 +244,8 @@ appender.main.layout.type = PatternLayout
 appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
 logger.pekko.name = org.apache.pekko
 logger.pekko.level = INFO
+logger.spills.name = org.apache.flink.runtime.operators.sort.SpillingThread
+logger.spills.level = DEBUG
 EOF
 }
 
