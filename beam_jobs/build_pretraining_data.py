@@ -18,7 +18,7 @@ import sys
 import threading
 from typing import NamedTuple
 
-from beam_jobs.failures import (RunLog, exit_interrupted, exit_now, failure_message,
+from beam_jobs.failures import (RunLog, UsageError, exit_interrupted, exit_now, failure_message,
                                 interrupts_deferred, log_process_output, was_interrupted)
 
 PROG = 'build_pretraining_data'
@@ -33,17 +33,17 @@ import apache_beam as beam  # noqa: E402 (after the process log is in place)
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import StandardOptions
 
-from beam_jobs.options import (PretrainingDataOptions, UsageError, cleaning_options, dataset_plans,
-                               filter_thresholds, near_duplicate_params, output_formats,
-                               parse_ngram_probs, parse_options, segmenter_settings, validate)
+from beam_jobs.config import build_config
+from beam_jobs.options import parse_options
 from beam_jobs.output_folder import remove_unfinished_run, start_run
-from beam_jobs.runner_options import local_runner
-from schemas.manifest import MANIFEST_NAME, format_layout
+from beam_jobs.runner_options import local_runner, runner_name
+from schemas.manifest import format_layout
+from schemas.output_layout import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import CommitDataset
 from transforms.convert_chinese import ConvertChinese
 from transforms.count_stats import CountStats, SampleDropped, SumStats, per_source
-from transforms.create_instances import CreateInstances, GroupDocuments, InstanceConfig, needs_buckets
+from transforms.create_instances import CreateInstances, GroupDocuments
 from transforms.deduplicate_documents import DeduplicateDocuments
 from transforms.filter_documents import FilterDocuments
 from transforms.mark_words import MarkWords
@@ -57,10 +57,9 @@ from transforms.write_shards import PIECE_BYTES, WriteShards
 from wwm import vocab as vocab_lib
 from wwm.balanced_shards import piece_bits_for
 from wwm.document_files import read_documents
-from wwm.masking import MaskingConfig
+from wwm.native import fallback_warning, native_kernels
 from wwm.readers.decompress import SUFFIXES
 from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
-from wwm.shard_writers import output_specs
 from wwm.text_cleaning import clean_text
 from wwm.word_boundaries import chinese_char_ids
 
@@ -71,29 +70,15 @@ REJECT_SAMPLES = 20
 RECORD_BYTES_PER_TEXT_BYTE = {'static': 2, 'dynamic': 3}
 # What a byte of compressed input is taken to hold (Chinese text: gzip about 2.5, bz2 and xz 3-4).
 COMPRESSED_TEXT_BYTES = 4
-# Recorded in the manifest. The input globs and output dir are not: the manifest names the input
-# files relative to their common folder, so a moved corpus or output gives the same manifest.
-# max_seq_length and max_predictions_per_seq are recorded per dataset, and --similar_words as the
-# table's sha256. --segmenter_threads is left out: it changes speed, not words.
-OPTION_NAMES = ('vocab_file', 'vocab_size', 'do_lower_case', 'masked_lm_prob', 'dupe_factor',
-                'short_seq_prob', 'random_seed', 'convert', 'segmenter', 'segmenter_model', 'user_dict',
-                'jieba_hmm', 'segmenter_batch_size', 'sentence_pair',
-                'cross_document', 'masking', 'mask_strategy', 'mask_unit', 'ngram_probs', 'num_shards',
-                'bucket_size', 'input_format', 'input_encoding', 'text_field', 'max_line_bytes',
-                'max_document_chars',
-                'converter_markup', 'strip_html', 'urls', 'remove_boilerplate', 'min_chars',
-                'min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
-                'max_duplicate_ngram_fraction', 'dedup_exact', 'dedup_near', 'near_dup_threshold',
-                'minhash_num_perm', 'lsh_bands', 'lsh_rows', 'shingle_size', 'tfrecord_compression')
 
 
-def _corpus_texts(files, job):
+def _corpus_texts(files, cleaning_settings):
     """The input's texts, cleaned and converted as the pipeline does, for vocab training."""
     converter = None
-    if job.convert != 'none':
+    if cleaning_settings.convert != 'none':
         import opencc
-        converter = opencc.OpenCC(job.convert)
-    cleaning = cleaning_options(job)
+        converter = opencc.OpenCC(cleaning_settings.convert)
+    cleaning = cleaning_settings.cleaning_options
     for input_file in files:
         for record in read_documents(input_file.path, input_file.name, input_file.spec):
             text = clean_text(getattr(record, 'text', ''), cleaning)
@@ -101,31 +86,33 @@ def _corpus_texts(files, job):
                 yield converter.convert(text) if converter else text
 
 
-def load_or_train_vocab(options, files) -> tuple:
+def load_or_train_vocab(config) -> tuple:
     """(vocab bytes, token->id); trains a vocab on the input when --vocab_file is absent."""
-    if options.vocab_file:
-        data = vocab_lib.read_vocab_bytes(options.vocab_file)
+    tokenization = config.tokenization
+    if tokenization.vocab_file:
+        data = vocab_lib.read_vocab_bytes(tokenization.vocab_file)
     else:
-        tokens = vocab_lib.train_vocab(_corpus_texts(files, options), options.vocab_size,
-                                       options.do_lower_case)
+        tokens = vocab_lib.train_vocab(_corpus_texts(config.files, config.cleaning),
+                                       tokenization.vocab_size, tokenization.do_lower_case)
         data = ''.join(token + '\n' for token in tokens).encode('utf-8')
     try:
         vocab = vocab_lib.parse_vocab(data)
         vocab_lib.check_bert_layout(vocab)
     except (UnicodeDecodeError, ValueError) as error:
-        raise UsageError('--vocab_file %s is not a BERT vocab: %s' % (options.vocab_file, error)) from None
+        raise UsageError('--vocab_file %s is not a BERT vocab: %s' % (tokenization.vocab_file, error)) from None
     return data, vocab
 
 
-def similar_words_sha256(options):
-    """The table's sha256 (None without a table), after checking its format. Raises UsageError."""
-    if not options.similar_words:
+def similar_words_sha256(path):
+    """The sha256 of the table at ``path`` (None without a table), after checking its format.
+    Raises UsageError."""
+    if not path:
         return None
-    data = read_table_bytes(options.similar_words)
+    data = read_table_bytes(path)
     try:
         parse_similar_words(data)
     except (UnicodeDecodeError, ValueError) as error:
-        raise UsageError('--similar_words %s: %s' % (options.similar_words, error)) from None
+        raise UsageError('--similar_words %s: %s' % (path, error)) from None
     return hashlib.sha256(data).hexdigest()
 
 
@@ -174,48 +161,48 @@ def _instance_stats(keyed_instance, sentence_pair):
         yield _LABEL_COUNTS[sentence_pair], instance.next_sentence_label
 
 
-def _finish_instances(instances, job, plan, vocab, vocab_bytes, label):
+def _finish_instances(instances, config, plan, vocab, vocab_bytes, label):
     """Mask (static) or mark words (dynamic): keyed TrainingInstances, and count dicts or None."""
-    if job.masking == 'dynamic':
+    masking = config.masking
+    if masking.masking == 'dynamic':
         return instances | label + 'MarkWords' >> MarkWords(chinese_char_ids(vocab)), None
-    config = MaskingConfig(job.mask_strategy, job.mask_unit, job.masked_lm_prob,
-                           plan.max_predictions_per_seq,
-                           parse_ngram_probs(job.ngram_probs) if job.ngram_probs else ())
     load_table = None
-    if job.similar_words:
-        load_table = functools.partial(load_similar_words, job.similar_words, vocab_bytes,
-                                       job.do_lower_case)
-    masked = instances | label + 'Mask' >> MaskInstances(config, job.random_seed, vocab['[MASK]'],
-                                                          vocab_lib.replacement_ids(vocab), load_table)
+    if masking.similar_words:
+        load_table = functools.partial(load_similar_words, masking.similar_words, vocab_bytes,
+                                       config.tokenization.do_lower_case)
+    masked = instances | label + 'Mask' >> MaskInstances(
+        masking.masking_config(plan.max_predictions_per_seq), config.random_seed, vocab['[MASK]'],
+        vocab_lib.replacement_ids(vocab), load_table)
     return masked.instances, masked.stats
 
 
-def _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab) -> None:
+def _build_dataset(plan, document_groups, shared, config, vocab_bytes, vocab) -> None:
     """Instances, masks, shards and manifest of one --max_seq_length.
 
     ``shared`` holds what every dataset of the run has in common: the pieces of the shard sort, the
     document counts, the reject samples and the manifest's options and vocab entries.
     """
     label = 'Seq%d.' % plan.max_seq_length
-    instances = document_groups | label + 'CreateInstances' >> CreateInstances(InstanceConfig(
-        job.sentence_pair, job.cross_document, plan.max_seq_length, job.short_seq_prob, job.dupe_factor,
-        job.random_seed, vocab['[CLS]'], vocab['[SEP]']))
-    finished, mask_stats = _finish_instances(instances, job, plan, vocab, vocab_bytes, label)
-    specs = output_specs(output_formats(job), job.tfrecord_compression, job.masking,
-                         plan.max_seq_length, plan.max_predictions_per_seq)
-    shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, job.num_shards,
-                                                             job.random_seed, specs, job.sort_temp_dir,
-                                                             shared['piece_bits'])
+    output, masking = config.output, config.masking.masking
+    instances = document_groups | label + 'CreateInstances' >> CreateInstances(
+        config.instances.instance_config(plan.max_seq_length, config.random_seed, vocab['[CLS]'],
+                                         vocab['[SEP]']))
+    finished, mask_stats = _finish_instances(instances, config, plan, vocab, vocab_bytes, label)
+    specs = output.specs(masking, plan.max_seq_length, plan.max_predictions_per_seq)
+    shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, output.num_shards,
+                                                             config.random_seed, specs,
+                                                             output.sort_temp_dir, shared['piece_bits'])
     counts = shared['counts'] + (finished | label + 'CountInstances' >> CountStats(
-        functools.partial(_instance_stats, sentence_pair=job.sentence_pair)),)
+        functools.partial(_instance_stats, sentence_pair=config.instances.sentence_pair)),)
     if mask_stats is not None:
         counts += (mask_stats | label + 'CountMasks' >> CountStats(dict.items),)
     options = dict(shared['options'], max_seq_length=plan.max_seq_length,
                    max_predictions_per_seq=plan.max_predictions_per_seq)
     layouts = {spec.output_format: format_layout(*spec) for spec in specs}
     _ = shards | label + 'Commit' >> CommitDataset(
-        plan.output_dir, options, shared['vocab'], vocab_bytes, job.masking, layouts,
-        counts | label + 'SumCounts' >> SumStats(), shared['rejects'], job.sort_temp_dir)
+        plan.output_dir, options, shared['vocab'], vocab_bytes, masking, layouts,
+        counts | label + 'SumCounts' >> SumStats(), shared['rejects'], output.sort_temp_dir,
+        runner_name(document_groups.pipeline.options))
 
 
 class TextStages(NamedTuple):
@@ -226,56 +213,54 @@ class TextStages(NamedTuple):
     filtered: object    # the documents that passed the filters, before deduplication
 
 
-def clean_filter_deduplicate(documents, job) -> TextStages:
-    """Cleaning, OpenCC, filters, deduplication.
+def clean_filter_deduplicate(documents, cleaning, dedup) -> TextStages:
+    """Cleaning, OpenCC, filters, deduplication, as the CleaningSettings and DedupSettings say.
 
     OpenCC runs before the filters and dedup: boilerplate patterns then see one script, and a
     traditional copy of a simplified document is an exact or near duplicate of it.
     """
-    cleaned = documents | 'Clean' >> CleanDocuments(cleaning_options(job))
-    converted = cleaned.documents | 'Convert' >> ConvertChinese(job.convert)
-    filtered = converted | 'Filter' >> FilterDocuments(filter_thresholds(job), job.remove_boilerplate)
+    cleaned = documents | 'Clean' >> CleanDocuments(cleaning.cleaning_options)
+    converted = cleaned.documents | 'Convert' >> ConvertChinese(cleaning.convert)
+    filtered = converted | 'Filter' >> FilterDocuments(cleaning.filter_thresholds,
+                                                       cleaning.remove_boilerplate)
     documents, dropped = filtered.documents, [cleaned.dropped, filtered.dropped]
-    near = near_duplicate_params(job)
-    if job.dedup_exact or near:
-        deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(job.dedup_exact, near)
+    near = dedup.near_duplicate_params
+    if dedup.dedup_exact or near:
+        deduplicated = documents | 'Deduplicate' >> DeduplicateDocuments(dedup.dedup_exact, near)
         documents = deduplicated.documents
         dropped.append(deduplicated.dropped)
     return TextStages(documents, dropped, [cleaned.stats, filtered.stats], filtered.documents)
 
 
-def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_digest=None) -> None:
+def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=None) -> None:
     """Wire the stages; see transforms/__init__.py for the order. Everything up to tokenization
     (and the bucketing of documents) is shared by the datasets of every --max_seq_length."""
+    files = config.files
     read = pipeline | 'Read' >> ReadDocuments(files)
     # A file is read by one worker (a compressed stream cannot be split): spread its documents, or
     # the stages fused after reading (cleaning, filters, fingerprints) run on one core per file.
     spread = read.documents | 'Spread' >> beam.Reshuffle()
     weights = {f.name: f.weight for f in files}
-    text = clean_filter_deduplicate(spread, job)
+    text = clean_filter_deduplicate(spread, config.cleaning, config.dedup)
     # Up-sampling comes after deduplication, which would otherwise remove the copies.
-    upsampled = text.documents | 'Upsample' >> UpsampleSources(weights, job.random_seed)
+    upsampled = text.documents | 'Upsample' >> UpsampleSources(weights, config.random_seed)
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
-    words = sentences | 'Segment' >> SegmentWords(job.segmenter, segmenter_settings(job))
-    tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, job.do_lower_case)
-    with_buckets = needs_buckets(job.sentence_pair, job.cross_document)
+    segmentation = config.segmentation
+    words = sentences | 'Segment' >> SegmentWords(segmentation.segmenter, segmentation.settings)
+    tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, config.tokenization.do_lower_case)
+    with_buckets = config.instances.needs_buckets
     expected = None
     if with_buckets:  # the documents tokenization will see, known before deduplication
         expected = (text.filtered | 'ExpectedDocuments' >> beam.Map(source_weight, weights)
                     | 'SumWeights' >> beam.CombineGlobally(sum))
     document_groups = tokenized.documents | 'GroupDocuments' >> GroupDocuments(
-        with_buckets, job.random_seed, job.bucket_size, expected)
+        with_buckets, config.random_seed, config.instances.bucket_size, expected)
 
     dropped = (tuple([read.dropped] + text.dropped + [upsampled.dropped, tokenized.dropped])
                | 'AllDropped' >> beam.Flatten())
-    options = {name: getattr(job, name) for name in OPTION_NAMES}
-    options['output_format'] = output_formats(job)
-    options['input_files'] = [f.name for f in files]
-    options['input_weights'] = {name: weight for name, weight in weights.items() if weight != 1}
-    options['similar_words_sha256'] = similar_words_digest
     shared = {
-        'piece_bits': piece_bits_for(expected_record_bytes(files, job.dupe_factor, job.masking),
-                                     PIECE_BYTES),
+        'piece_bits': piece_bits_for(expected_record_bytes(files, config.instances.dupe_factor,
+                                                           config.masking.masking), PIECE_BYTES),
         'counts': (read.documents | 'CountRead' >> CountStats(_read_stats),
                    read.dropped | 'CountUnreadable' >> CountStats(_unreadable_stats),
                    dropped | 'CountDropped' >> CountStats(_dropped_stats),
@@ -283,12 +268,12 @@ def build_pipeline(pipeline, job, files, vocab_bytes, vocab, similar_words_diges
                    tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
                    read.stats, upsampled.stats, *text.stats),
         'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
-        'options': options,
-        'vocab': {'source': job.vocab_file or 'trained on the input', 'size': len(vocab),
+        'options': config.manifest_options(similar_words_digest),
+        'vocab': {'source': config.tokenization.vocab_file or 'trained on the input', 'size': len(vocab),
                   'sha256': vocab_lib.vocab_sha256(vocab_bytes)},
     }
-    for plan in dataset_plans(job):
-        _build_dataset(plan, document_groups, shared, job, vocab_bytes, vocab)
+    for plan in config.plans:
+        _build_dataset(plan, document_groups, shared, config, vocab_bytes, vocab)
 
 
 def summary(manifest: dict) -> str:
@@ -359,18 +344,20 @@ def _run(argv, started: list) -> int:
     """run() without its error reporting; appends the dataset plans to ``started`` once it begins
     to write in their folders."""
     pipeline_options = parse_options(argv)
-    job = pipeline_options.view_as(PretrainingDataOptions)
-    files = validate(job)
-    table_digest = similar_words_sha256(job)
-    vocab_bytes, vocab = load_or_train_vocab(job, files)
-    plans = dataset_plans(job)
+    config = build_config(pipeline_options)
+    table_digest = similar_words_sha256(config.masking.similar_words)
+    vocab_bytes, vocab = load_or_train_vocab(config)
+    plans, resolved = config.plans, config.resolved_options()
     started.extend(plans)
     for plan in plans:
-        if start_run(plan, job):
+        if start_run(plan, resolved):
             print('%s: removed the leftovers of an unfinished run in %s' % (PROG, plan.output_dir),
                   file=sys.stderr)
+    warning = fallback_warning(native_kernels())
+    if warning:  # this process's install; the manifest records the workers'
+        print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
     with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
-        build_pipeline(pipeline, job, files, vocab_bytes, vocab, table_digest)
+        build_pipeline(pipeline, config, vocab_bytes, vocab, table_digest)
     if pipeline_options.view_as(StandardOptions).no_wait_until_finish:
         print('job submitted: each dataset is complete once its manifest.json exists: %s'
               % ' '.join(FileSystems.join(plan.output_dir, MANIFEST_NAME) for plan in plans))
@@ -382,7 +369,7 @@ def _run(argv, started: list) -> int:
         print(summary(manifests[-1]))
         print('dataset written to %s' % plan.output_dir)
     empty = [manifest for manifest in manifests if not manifest['counts'].get('instances')]
-    if empty and not job.allow_empty:
+    if empty and not config.output.allow_empty:
         print('%s: error: %s' % (PROG, no_instance_message(empty[0])), file=sys.stderr)
         return 1
     return 0

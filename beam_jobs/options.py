@@ -1,35 +1,24 @@
-"""The job's options, defined once, and their validation before any pipeline is built.
+"""The job's options, defined once: names, defaults and help of every option of the command line.
 
 Names follow Google's ``create_pretraining_data.py`` where one exists. Beam's own options
-(``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these.
+(``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these. What the values
+mean together, and whether they are valid, is beam_jobs/config.py's (one frozen JobConfig per run);
+this module only reads the command line, including the options given more than once.
 """
 import argparse
-import importlib.util
-import json
 import math
-import os
-import stat
-import tempfile
 from typing import List, NamedTuple
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.failures import OneLineErrorParser, UsageError
-from beam_jobs.runner_options import runner_problem
 from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES, FORMATS,
-                             MIN_MAX_DOCUMENT_CHARS, InputFile, ReadSpec)
-from wwm.readers.encodings import normalize_encoding
-from transforms.create_instances import SENTENCE_PAIRS
-from wwm.masking import DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNITS as MASK_UNITS
-from wwm.converter_markup import VARIANT_CHAINS
-from wwm.dedup import NearDuplicateParams, band_layout
+                             MIN_MAX_DOCUMENT_CHARS)
+from wwm.dedup import NearDuplicateParams
 from wwm.filters import FilterThresholds
-from wwm.segmenters import DEFAULT_SEGMENTER, MODEL_SEGMENTERS, SEGMENTERS
-from wwm.segmenters.protected_words import parse_user_dict, read_user_dict
-from wwm.text_cleaning import URL_POLICIES, CleaningOptions
-from wwm.sources import SourceEntry, parse_sources
-from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS
+from wwm.segmenters import DEFAULT_SEGMENTER, SEGMENTERS
+from wwm.shard_writers import OUTPUT_FORMATS
 
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
@@ -235,8 +224,20 @@ def parse_options(argv) -> PipelineOptions:
     return PipelineOptions(argv)
 
 
+
+
+def option_defaults() -> dict:
+    """{name: default} of every option of the job, in the order they are defined: the one list of
+    the job's option names (the manifest, the flex template's metadata and docs/usage.md are
+    checked against it)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    PretrainingDataOptions._add_argparse_args(parser)  # pylint: disable=protected-access
+    return vars(parser.parse_args([]))
+
+
 def output_formats(options) -> list:
-    """The requested output formats in OUTPUT_FORMATS order (default tfrecord)."""
+    """The --output_format values (repeated, or separated by commas) in OUTPUT_FORMATS order
+    (default tfrecord)."""
     given = [part.strip() for value in options.output_format or ['tfrecord']
              for part in value.split(',') if part.strip()]
     for name in given:
@@ -244,153 +245,6 @@ def output_formats(options) -> list:
             raise UsageError('unknown --output_format %r (choose from %s)'
                              % (name, ', '.join(OUTPUT_FORMATS)))
     return [name for name in OUTPUT_FORMATS if name in given]
-
-
-def _check_outputs(options) -> None:
-    formats = output_formats(options)
-    if options.tfrecord_compression not in TFRECORD_COMPRESSIONS:
-        raise UsageError('unknown --tfrecord_compression %r (choose from %s)'
-                         % (options.tfrecord_compression, ', '.join(TFRECORD_COMPRESSIONS)))
-    if options.tfrecord_compression != 'none' and 'tfrecord' not in formats:
-        raise UsageError('--tfrecord_compression %s needs --output_format tfrecord'
-                         % options.tfrecord_compression)
-
-
-def _is_local(path: str) -> bool:
-    return FileSystems.get_scheme(path) is None
-
-
-def _existing_local_path(value: str) -> bool:
-    """Whether ``value`` names an existing local path as it is: its commas and ``[ ] * ?`` are then
-    part of a file name (``notes,2020.txt``, ``book[1].txt``), not separators and glob characters."""
-    return _is_local(value) and os.path.lexists(value)
-
-
-def input_patterns(options) -> list:
-    """The --input values: one that names an existing local path is taken as is, any other is split
-    on commas, each part a glob."""
-    patterns = []
-    for value in options.input or []:
-        value = value.strip()
-        if _existing_local_path(value):
-            patterns.append(value)
-        else:
-            patterns += [part.strip() for part in value.split(',') if part.strip()]
-    return patterns
-
-
-def _file_problem(path: str) -> str:
-    """Why ``path`` cannot be read as a file, or '': a folder would fail at its first read (after
-    the pipeline started), and a FIFO or device would block the reader or never end. Remote paths
-    (gs://) are left to their filesystem."""
-    if not _is_local(path):
-        return ''
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        return 'cannot be read: %s' % error.strerror
-    if stat.S_ISDIR(mode):
-        return 'is a folder, not a file'
-    if not stat.S_ISREG(mode):
-        return 'is not a regular file (a FIFO, socket or device)'
-    return ''
-
-
-def _check_file(name: str, path) -> None:
-    """Raises UsageError unless the file ``path`` given as --``name`` exists and, where it is
-    local, is a regular file."""
-    if not path:
-        return
-    if not FileSystems.exists(path):
-        raise UsageError('--%s %s does not exist' % (name, path))
-    problem = _file_problem(path)
-    if problem:
-        raise UsageError('--%s %s %s' % (name, path, problem))
-
-
-def _common_folder(paths) -> str:
-    folders = [path.rsplit('/', 1)[0] + '/' if '/' in path else '' for path in paths]
-    prefix = folders[0]
-    for folder in folders[1:]:
-        while not folder.startswith(prefix):
-            prefix = prefix[:-1].rsplit('/', 1)[0] + '/' if '/' in prefix[:-1] else ''
-    return prefix
-
-
-def _match(pattern: str) -> dict:
-    """{path: size in bytes} of the files ``pattern`` matches: the path itself where it names an
-    existing local path (Beam's globs cannot quote ``[ ] * ?``), else the glob's matches.
-    Raises UsageError where none matches or a local match is not a regular file."""
-    if _existing_local_path(pattern):
-        matched = {pattern: None}
-    else:
-        try:
-            metadata = FileSystems.match([pattern])[0].metadata_list
-        except Exception as error:  # Beam raises BeamIOError or IOError depending on the filesystem.
-            raise UsageError('cannot read input %r: %s' % (pattern, error)) from None
-        matched = {m.path: m.size_in_bytes for m in metadata if not m.path.endswith('/')}
-        if not matched:
-            raise UsageError('no input file matched %r' % pattern)
-    for path in matched:
-        problem = _file_problem(path)
-        if problem:
-            hint = (' (for the files in it, give %s)' % os.path.join(path, '*')
-                    if os.path.isdir(path) else '')
-            raise UsageError('input %s %s%s' % (path, problem, hint))
-    return {path: os.path.getsize(path) if _is_local(path) else size for path, size in matched.items()}
-
-
-def resolve_inputs(entries) -> list:
-    """An InputFile for every file the SourceEntries match, sorted by path; a file matched by two
-    entries with different settings is an error. Names are paths below the files' common folder."""
-    chosen, sizes = {}, {}
-    for entry in entries:
-        for path, size in _match(entry.pattern).items():
-            earlier = chosen.setdefault(path, entry)
-            sizes[path] = size
-            if earlier[1:] != entry[1:]:
-                raise UsageError('%s is matched by sources %r and %r with different settings'
-                                 % (path, earlier.pattern, entry.pattern))
-    paths = sorted(chosen)
-    prefix = _common_folder(paths)
-    return [InputFile(path, path[len(prefix):], chosen[path].spec, chosen[path].weight, sizes[path])
-            for path in paths]
-
-
-def _read_spec(options) -> ReadSpec:
-    if options.input_format not in FORMATS:
-        raise UsageError('unknown --input_format %r (choose from %s)'
-                         % (options.input_format, ', '.join(FORMATS)))
-    if options.max_line_bytes < 1024:
-        raise UsageError('--max_line_bytes must be at least 1024')
-    if options.max_document_chars < MIN_MAX_DOCUMENT_CHARS:
-        raise UsageError('--max_document_chars must be at least %d' % MIN_MAX_DOCUMENT_CHARS)
-    try:
-        encoding = normalize_encoding(options.input_encoding)
-    except ValueError as error:
-        raise UsageError('--input_encoding: %s' % error) from None
-    return ReadSpec(options.input_format, encoding, options.text_field, options.max_line_bytes,
-                    options.max_document_chars)
-
-
-def _source_entries(options) -> list:
-    """The inputs as SourceEntries, from --input globs or from the --sources file."""
-    spec = _read_spec(options)
-    if not options.sources:
-        return [SourceEntry(pattern, spec, 1.0) for pattern in input_patterns(options)]
-    if input_patterns(options):
-        raise UsageError('--sources and --input are mutually exclusive')
-    _check_file('sources', options.sources)
-    with FileSystems.open(options.sources) as handle:
-        text = handle.read().decode('utf-8', errors='replace')
-    try:
-        entries = parse_sources(text, spec)
-    except ValueError as error:
-        raise UsageError('--sources %s: %s' % (options.sources, error)) from None
-    folder = options.sources.rsplit('/', 1)[0] + '/' if '/' in options.sources else ''
-    return [entry._replace(pattern=entry.pattern if '://' in entry.pattern
-                           or entry.pattern.startswith('/') else folder + entry.pattern)
-            for entry in entries]
 
 
 class DatasetPlan(NamedTuple):
@@ -405,8 +259,9 @@ def default_max_predictions(max_seq_length: int, masked_lm_prob: float) -> int:
     return math.ceil(round(max_seq_length * masked_lm_prob, 6))
 
 
-def dataset_plans(options) -> List[DatasetPlan]:
-    """The datasets to build. One length writes to OUTPUT_DIR itself, several to OUTPUT_DIR/seqN/."""
+def length_pairs(options) -> List[tuple]:
+    """(max_seq_length, max_predictions_per_seq) of each dataset, from the repeated options read
+    together (the predictions' default follows --masked_lm_prob)."""
     lengths = options.max_seq_length or [DEFAULT_MAX_SEQ_LENGTH]
     predictions = options.max_predictions_per_seq or [
         default_max_predictions(length, options.masked_lm_prob) for length in lengths]
@@ -415,325 +270,13 @@ def dataset_plans(options) -> List[DatasetPlan]:
                          'order, or not at all' % len(lengths))
     if len(set(lengths)) != len(lengths):
         raise UsageError('--max_seq_length repeats a value: %s' % ' '.join(map(str, lengths)))
-    if len(lengths) == 1:
-        return [DatasetPlan(lengths[0], predictions[0], options.output_dir)]
+    return list(zip(lengths, predictions))
+
+
+def dataset_plans(options) -> List[DatasetPlan]:
+    """The datasets to build. One length writes to OUTPUT_DIR itself, several to OUTPUT_DIR/seqN/."""
+    pairs = length_pairs(options)
+    if len(pairs) == 1:
+        return [DatasetPlan(*pairs[0], options.output_dir)]
     return [DatasetPlan(length, prediction, FileSystems.join(options.output_dir, 'seq%d' % length))
-            for length, prediction in zip(lengths, predictions)]
-
-
-def parse_ngram_probs(text: str) -> tuple:
-    """"0.4,0.3,0.2,0.1" -> probabilities of 1..N-word n-grams. Raises UsageError."""
-    try:
-        probs = tuple(float(part) for part in text.split(','))
-    except ValueError:
-        raise UsageError('--ngram_probs must be comma-separated numbers, got %r' % text) from None
-    if any(not 0 <= p <= 1 for p in probs) or abs(sum(probs) - 1) > 1e-6:
-        raise UsageError('--ngram_probs must be probabilities summing to 1, got %r' % text)
-    return probs
-
-
-def _check_lengths(plans) -> None:
-    for plan in plans:
-        if not 5 <= plan.max_seq_length <= MAX_SEQ_LENGTH_LIMIT:
-            raise UsageError('--max_seq_length must be between 5 and %d, got %d'
-                             % (MAX_SEQ_LENGTH_LIMIT, plan.max_seq_length))
-        if not 1 <= plan.max_predictions_per_seq <= plan.max_seq_length - 3:
-            raise UsageError('--max_predictions_per_seq must be between 1 and max_seq_length - 3 (%d), '
-                             'got %d' % (plan.max_seq_length - 3, plan.max_predictions_per_seq))
-
-
-def _check_masking(options) -> None:
-    """Checks of the masking options together, then the defaults that depend on them."""
-    ngram_like = options.mask_strategy in ('ngram', 'mac')
-    checks = [
-        (options.masking in MASKING_MODES,
-         'unknown --masking %r (choose from %s)' % (options.masking, ', '.join(MASKING_MODES))),
-        (options.mask_unit in (None,) + MASK_UNITS,
-         'unknown --mask_unit %r (choose from %s)' % (options.mask_unit, ', '.join(MASK_UNITS))),
-        (not (options.mask_strategy == 'mac' and options.mask_unit == 'token'),
-         '--mask_strategy mac replaces whole words: --mask_unit must be word'),
-        (not (options.mask_strategy == 'mac' and options.masking == 'dynamic'),
-         '--mask_strategy mac needs static masking (the similar-word table is applied at build time)'),
-        (options.mask_strategy != 'mac' or options.similar_words,
-         '--mask_strategy mac needs --similar_words'),
-        (options.mask_strategy == 'mac' or not options.similar_words,
-         '--similar_words is only used by --mask_strategy mac'),
-        (ngram_like or options.ngram_probs is None,
-         '--ngram_probs is only used by --mask_strategy ngram or mac'),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise UsageError(message)
-    if ngram_like:
-        options.ngram_probs = options.ngram_probs or ','.join(map(str, DEFAULT_NGRAM_PROBS))
-        parse_ngram_probs(options.ngram_probs)
-    if options.mask_unit is None:
-        options.mask_unit = 'word' if options.mask_strategy == 'mac' else 'token'
-    if options.dupe_factor is None:
-        options.dupe_factor = 10 if options.masking == 'static' else 1
-
-
-def _check_ranges(options) -> None:
-    checks = [
-        (0 < options.masked_lm_prob <= 1, '--masked_lm_prob must be in (0, 1]'),
-        (0 <= options.short_seq_prob <= 1, '--short_seq_prob must be in [0, 1]'),
-        (options.dupe_factor is None or options.dupe_factor >= 1, '--dupe_factor must be at least 1'),
-        (1 <= options.num_shards <= MAX_NUM_SHARDS,
-         '--num_shards must be between 1 and %d, got %d' % (MAX_NUM_SHARDS, options.num_shards)),
-        (options.bucket_size >= 2, '--bucket_size must be at least 2'),
-        (options.vocab_size >= 200, '--vocab_size must be at least 200'),
-        (options.mask_strategy in MASK_STRATEGIES,
-         'unknown --mask_strategy %r (choose from %s)' % (options.mask_strategy,
-                                                          ', '.join(MASK_STRATEGIES))),
-        (options.sentence_pair in SENTENCE_PAIRS,
-         'unknown --sentence_pair %r (choose from %s)' % (options.sentence_pair,
-                                                          ', '.join(SENTENCE_PAIRS))),
-        (options.sentence_pair == 'none' or not options.cross_document,
-         '--cross_document only applies to --sentence_pair none'),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise UsageError(message)
-
-
-def _choice(options, name: str, choices) -> tuple:
-    value = getattr(options, name)
-    return (value in choices, 'unknown --%s %r (choose from %s)' % (name, value, ', '.join(choices)))
-
-
-def _check_cleaning(options) -> None:
-    fractions = ('min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
-                 'max_duplicate_ngram_fraction')
-    checks = [
-        _choice(options, 'convert', CONVERSIONS),
-        _choice(options, 'converter_markup', CONVERTER_MARKUP),
-        _choice(options, 'urls', URL_POLICIES),
-        (options.min_chars >= 0, '--min_chars must be at least 0'),
-        (0 < options.near_dup_threshold <= 1, '--near_dup_threshold must be in (0, 1]'),
-        (options.minhash_num_perm >= 2, '--minhash_num_perm must be at least 2'),
-        (options.shingle_size >= 1, '--shingle_size must be at least 1'),
-        ((options.lsh_bands == options.lsh_rows == 0)
-         or (options.lsh_bands >= 1 and options.lsh_rows >= 1
-             and options.lsh_bands * options.lsh_rows <= options.minhash_num_perm),
-         '--lsh_bands and --lsh_rows must both be 0, or both positive with bands x rows at most '
-         '--minhash_num_perm (%d)' % options.minhash_num_perm),
-    ] + [(0 <= getattr(options, name) <= 1, '--%s must be in [0, 1]' % name) for name in fractions]
-    for ok, message in checks:
-        if not ok:
-            raise UsageError(message)
-    if options.dedup_near and not options.lsh_bands:
-        try:
-            band_layout(near_duplicate_params(options))
-        except ValueError as error:  # no layout of at least 2 bands
-            raise UsageError('no LSH layout for --near_dup_threshold %g with --minhash_num_perm %d (%s); '
-                             'give --lsh_bands and --lsh_rows' % (options.near_dup_threshold,
-                                                                   options.minhash_num_perm, error)) from None
-
-
-def _absolute(path):
-    """A local path made absolute: workers (another process, another working directory) read it."""
-    if path and FileSystems.get_scheme(path) is None:
-        return os.path.abspath(path)
-    return path
-
-
-def _make_local_paths_absolute(options) -> None:
-    options.input = [_absolute(pattern) for pattern in input_patterns(options)]
-    options.output_dir = _absolute(options.output_dir)
-    options.sort_temp_dir = _absolute(options.sort_temp_dir)
-    options.vocab_file = _absolute(options.vocab_file)
-    options.sources = _absolute(options.sources)
-    options.similar_words = _absolute(options.similar_words)
-    options.segmenter_model = _absolute(options.segmenter_model)
-    options.user_dict = _absolute(options.user_dict)
-
-
-def _unwritable_folder(name: str, path) -> str:
-    """Why the job could not write the local folder ``path`` (created if missing), or ''.
-
-    Beam would find it at the first file written, minutes into the run; a remote folder (gs://) is
-    left to that first write."""
-    if not path or FileSystems.get_scheme(path) is not None:
-        return ''
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        return '--%s %s: %s is a file, not a folder' % (name, path, existing)
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return '--%s %s: no permission to write in %s' % (name, path, existing)
-    problem = _write_probe_problem(path)
-    if problem:
-        return '--%s %s: cannot create files there (%s)' % (name, path, problem)
-    return ''
-
-
-def _write_probe_problem(folder: str) -> str:
-    """Why no file can be created in the local ``folder``, or '': found by creating the missing
-    folders and a probe file, since permission bits do not show a read-only mount or /proc.
-    Exactly what the probe created is removed again."""
-    missing, existing = [], folder
-    while not os.path.isdir(existing):
-        missing.append(existing)
-        existing = os.path.dirname(existing)
-    created = []
-    try:
-        for path in reversed(missing):
-            try:
-                os.mkdir(path)
-            except FileExistsError:  # made meanwhile by someone else: not ours to remove
-                continue
-            created.append(path)
-        descriptor, probe = tempfile.mkstemp(prefix='.write-probe-', dir=folder)
-        os.close(descriptor)
-        os.remove(probe)
-    except OSError as error:
-        return error.strerror or str(error)
-    finally:
-        for path in reversed(created):
-            try:
-                os.rmdir(path)
-            except OSError:  # someone else's file appeared in it: the folder is theirs too now
-                pass
-    return ''
-
-
-# Packages each segmenter imports, checked without importing them (torch takes seconds).
-_SEGMENTER_PACKAGES = {'ltp': ('ltp', 'torch', 'transformers'), 'ltp_legacy': ('ltp_extension',)}
-
-
-def _check_ltp_folder(path: str) -> None:
-    config_file = FileSystems.join(path, 'config.json')
-    if not FileSystems.exists(config_file):
-        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no config.json' % path)
-    with FileSystems.open(config_file) as handle:
-        try:
-            config = json.loads(handle.read())
-        except ValueError:
-            raise UsageError('--segmenter_model %s: config.json is not JSON' % path) from None
-    if not config.get('nerual'):  # sic: LTP's own key
-        raise UsageError('--segmenter_model %s is an LTP legacy model folder: use --segmenter '
-                         'ltp_legacy with its cws model file' % path)
-    if not FileSystems.exists(FileSystems.join(path, 'pytorch_model.bin')):
-        raise UsageError('--segmenter_model %s is not an LTP model folder: it has no pytorch_model.bin' % path)
-
-
-def _check_legacy_file(path: str) -> None:
-    if os.path.isdir(path):
-        raise UsageError('--segmenter_model %s is a folder; ltp_legacy needs a model file such as '
-                         'cws_model.bin' % path)
-    if FileSystems.get_scheme(path) is None:  # Remote models are only loaded on the workers.
-        from wwm.segmenters.ltp_legacy import load_cws_model
-        try:
-            load_cws_model(path)
-        except ValueError as error:
-            raise UsageError('--segmenter_model: %s' % error) from None
-
-
-def _check_segmenter_model(options) -> None:
-    name, path = options.segmenter, options.segmenter_model
-    missing = [package for package in _SEGMENTER_PACKAGES[name] if importlib.util.find_spec(package) is None]
-    if missing:
-        raise UsageError('--segmenter %s needs %s: pip install "zh-wwm-data[ltp]" (torch first)'
-                         % (name, ', '.join(missing)))
-    if not path:
-        raise UsageError('--segmenter %s needs --segmenter_model (ltp: a model folder, ltp_legacy: '
-                         'a model file)' % name)
-    if not FileSystems.exists(path):
-        raise UsageError('--segmenter_model %s does not exist' % path)
-    if name == 'ltp':
-        _check_ltp_folder(path)
-    else:
-        _check_legacy_file(path)
-
-
-def _check_user_dict(path: str) -> None:
-    _check_file('user_dict', path)
-    try:
-        words = parse_user_dict(read_user_dict(path))
-    except ValueError as error:
-        raise UsageError('--user_dict %s is %s' % (path, error)) from None
-    if not words:
-        raise UsageError('--user_dict %s holds no words' % path)
-
-
-def _check_segmenter(options) -> None:
-    if options.segmenter not in SEGMENTERS:
-        raise UsageError('unknown --segmenter %r (choose from %s)' % (options.segmenter, ', '.join(SEGMENTERS)))
-    if options.segmenter_batch_size < 1 or options.segmenter_threads < 1:
-        raise UsageError('--segmenter_batch_size and --segmenter_threads must be at least 1')
-    if options.segmenter in MODEL_SEGMENTERS:
-        _check_segmenter_model(options)
-    elif options.segmenter_model:
-        raise UsageError('--segmenter_model is used by %s only, not by --segmenter %s'
-                         % (' and '.join(MODEL_SEGMENTERS), options.segmenter))
-    if options.user_dict:
-        _check_user_dict(options.user_dict)
-
-
-def segmenter_settings(options) -> dict:
-    """Keyword arguments of ``wwm.segmenters.make_segmenter`` from the job's options."""
-    return {'model': options.segmenter_model, 'user_dict': options.user_dict, 'hmm': options.jieba_hmm,
-            'batch_size': options.segmenter_batch_size, 'threads': options.segmenter_threads}
-
-
-def validate(options) -> list:
-    """Check every option and fill the defaults that depend on others (dupe_factor, mask_unit,
-    ngram_probs); return the resolved InputFiles. Raises UsageError.
-
-    Runner-specific options are checked first (see runner_options); local paths are made absolute.
-    """
-    if not input_patterns(options) and not options.sources:
-        raise UsageError('--input is required (or --sources)')
-    if not options.output_dir:
-        raise UsageError('--output_dir is required')
-    problem = runner_problem(options, {'input': input_patterns(options),
-                                       'output_dir': options.output_dir,
-                                       'sort_temp_dir': options.sort_temp_dir,
-                                       'vocab_file': options.vocab_file,
-                                       'similar_words': options.similar_words,
-                                       'segmenter_model': options.segmenter_model,
-                                       'user_dict': options.user_dict})
-    if problem:
-        raise UsageError(problem)
-    _make_local_paths_absolute(options)
-    _check_ranges(options)
-    plans = dataset_plans(options)
-    _check_lengths(plans)
-    _check_masking(options)
-    _check_cleaning(options)
-    _check_outputs(options)
-    _check_segmenter(options)
-    for name in ('vocab_file', 'similar_words'):
-        _check_file(name, getattr(options, name))
-    for name in ('output_dir', 'sort_temp_dir'):
-        problem = _unwritable_folder(name, getattr(options, name))
-        if problem:
-            raise UsageError(problem)
-    files = resolve_inputs(_source_entries(options))
-    # Imported here: output_folder imports UsageError and the plans from this module.
-    from beam_jobs.output_folder import check_output_folders  # pylint: disable=import-outside-toplevel
-    check_output_folders(options, files)
-    return files
-
-
-def cleaning_options(options) -> CleaningOptions:
-    markup = options.converter_markup
-    if markup == 'auto':
-        markup = 'traditional' if options.convert == 's2t' else 'simplified'
-    return CleaningOptions(markup_chain=VARIANT_CHAINS.get(markup), strip_html=options.strip_html,
-                           urls=options.urls)
-
-
-def filter_thresholds(options) -> FilterThresholds:
-    return FilterThresholds(options.min_chars, options.min_cjk_fraction,
-                            options.max_duplicate_line_fraction, options.max_top_ngram_fraction,
-                            options.max_duplicate_ngram_fraction)
-
-
-def near_duplicate_params(options):
-    """NearDuplicateParams, or None when near-duplicate removal is off."""
-    if not options.dedup_near:
-        return None
-    return NearDuplicateParams(options.near_dup_threshold, options.minhash_num_perm, options.lsh_bands,
-                               options.lsh_rows, options.shingle_size)
+            for length, prediction in pairs]

@@ -17,34 +17,26 @@ file, ``vocab.txt``, ``.incomplete/``...). Inputs inside the output folder are r
 (start_run) what an old manifest or marker lists is deleted, and nothing else, and the new marker
 is written.
 
+The names (manifest, marker, shards, rejects, ``.incomplete/``, runs) are schemas/output_layout.py's.
 Paths go through Beam's FileSystems (local or gs://); local folders are listed with os.walk, the
 only listing that shows empty folders, symbolic links and special files.
 """
 import json
 import logging
 import os
-import re
 
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from beam_jobs.options import UsageError, dataset_plans, output_formats
-from schemas.manifest import MANIFEST_NAME, parse_manifest
-from transforms.write_shards import INCOMPLETE_DIR, runs_folder, shard_name
-from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS, output_specs
+from schemas.manifest import parse_manifest
+from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_NAME, REJECTS_DIR,
+                                   RUN_FILES_GLOB, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME, VOCAB_NAME,
+                                   is_reject_name, is_run_name, is_runs_folder_name, is_shard_name,
+                                   shard_name)
+from transforms.write_shards import runs_folder
+from wwm.shard_writers import output_specs
 
-VOCAB_NAME = 'vocab.txt'
-REJECTS_DIR = 'rejects'
-RUN_MARKER_NAME = '.zh-wwm-data-run.json'
-TEMP_SUFFIX = '.tmp'
-MANIFEST_TEMP_NAME = '.' + MANIFEST_NAME + TEMP_SUFFIX
 _MARKER_OWNER = 'zh-wwm-data build_pretraining_data'
-# The file names the job gives its shards, reject files and sort runs, whatever the run's options.
-_EXTENSIONS = sorted({spec.extension for compression in TFRECORD_COMPRESSIONS
-                      for spec in output_specs(OUTPUT_FORMATS, compression, 'static', 0, 0)})
-_SHARD = re.compile(r'part-\d{5,}-of-\d{5,}\.(?:%s)\Z' % '|'.join(map(re.escape, _EXTENSIONS)))
-_REJECT = re.compile(r'%s/[a-z_]+\.jsonl\Z' % REJECTS_DIR)
-_RUN_FILE = re.compile(r'run-\d{6}\.bin\Z')
-_RUNS_FOLDER = re.compile(r'runs-[0-9a-f]{16}\Z')
 # Beam's FileSystems.match and delete take every path as a pattern: no way to quote these.
 _GLOB_CHARS = '*?['
 
@@ -117,9 +109,8 @@ def _relative(path: str, folder: str):
 
 def _is_job_name(path: str) -> bool:
     """Whether the job writes files of this name in a dataset folder, in some run."""
-    return (path in (MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME, RUN_MARKER_NAME,
-                     RUN_MARKER_NAME + TEMP_SUFFIX)
-            or path.startswith(INCOMPLETE_DIR + '/') or bool(_SHARD.match(path) or _REJECT.match(path)))
+    return (path in (MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME)
+            or path.startswith(INCOMPLETE_DIR + '/') or is_shard_name(path) or is_reject_name(path))
 
 
 def _safe_listed_path(path) -> bool:
@@ -128,7 +119,7 @@ def _safe_listed_path(path) -> bool:
     if not isinstance(path, str) or '..' in path.split('/') or path.startswith('/'):
         return False
     if path.endswith('/'):
-        return path == INCOMPLETE_DIR + '/' or bool(_RUNS_FOLDER.match(path[:-1].rsplit('/', 1)[-1]))
+        return path == INCOMPLETE_DIR + '/' or is_runs_folder_name(path[:-1].rsplit('/', 1)[-1])
     return _is_job_name(path)
 
 
@@ -199,7 +190,7 @@ def _read_marker(folder: str):
         unsafe = [p for p in paths if not _safe_listed_path(p)]
         if unsafe:
             raise ValueError('it lists %r, not a file this job writes' % unsafe[0])
-        if runs_dir is not None and not (isinstance(runs_dir, str) and _RUNS_FOLDER.match(
+        if runs_dir is not None and not (isinstance(runs_dir, str) and is_runs_folder_name(
                 runs_dir.rstrip('/').rsplit('/', 1)[-1])):
             raise ValueError('its runs folder %r is not one this job makes' % runs_dir)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
@@ -222,7 +213,7 @@ def check_dataset_folder(folder: str, runs_dir: str, planned: list, overwrite: b
     entries = _entries(folder)
     if MANIFEST_NAME in entries and not overwrite:
         raise UsageError('%s already holds a dataset; pass --overwrite to replace it' % folder)
-    listed = {RUN_MARKER_NAME, RUN_MARKER_NAME + TEMP_SUFFIX}
+    listed = {RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME}
     if MANIFEST_NAME in entries:
         listed.update(_manifest_files(folder))
     marker = _read_marker(folder)
@@ -256,7 +247,7 @@ def _check_runs_folder(folder: str, runs_dir: str, marker) -> None:
     if _relative(runs_dir, folder) is not None:
         return
     entries = _entries(runs_dir)
-    if entries and not (marker and marker[1] == runs_dir and all(_RUN_FILE.match(e) for e in entries)):
+    if entries and not (marker and marker[1] == runs_dir and all(is_run_name(e) for e in entries)):
         raise UsageError('%s (the sort runs of %s) holds %s, which no run marker of this job lists: '
                          'move it away' % (runs_dir, folder, entries[0]))
 
@@ -322,8 +313,8 @@ def _delete_listed(folder: str, listed, runs_dir=None) -> list:
     if any(name.startswith(REJECTS_DIR + '/') for name in files):
         _delete_if_empty(FileSystems.join(folder, REJECTS_DIR))
     if runs_dir:
-        matched = FileSystems.match([FileSystems.join(runs_dir, 'run-*.bin')])[0].metadata_list
-        run_files = [m.path for m in matched if _RUN_FILE.match(m.path.rsplit('/', 1)[-1])]
+        matched = FileSystems.match([FileSystems.join(runs_dir, RUN_FILES_GLOB)])[0].metadata_list
+        run_files = [m.path for m in matched if is_run_name(m.path.rsplit('/', 1)[-1])]
         if run_files:
             FileSystems.delete(run_files)
         _delete_if_empty(runs_dir)
@@ -350,7 +341,7 @@ def remove_unfinished_run(folder: str) -> list:
 
 def remove_marker(folder: str) -> None:
     """Delete the run marker (and its temp file) of ``folder``: the run left nothing unlisted."""
-    paths = [FileSystems.join(folder, name) for name in (RUN_MARKER_NAME, RUN_MARKER_NAME + TEMP_SUFFIX)]
+    paths = [FileSystems.join(folder, name) for name in (RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME)]
     existing = [path for path in paths if FileSystems.exists(path)]
     if existing:
         FileSystems.delete(existing)
@@ -362,7 +353,7 @@ def write_marker(folder: str, paths, runs_dir=None) -> None:
     data = json.dumps({'written_by': _MARKER_OWNER, 'paths': sorted(set(paths)), 'runs_folder': runs_dir},
                       ensure_ascii=False, indent=0).encode('utf-8')
     write_atomically(FileSystems.join(folder, RUN_MARKER_NAME),
-                     FileSystems.join(folder, RUN_MARKER_NAME + TEMP_SUFFIX), data)
+                     FileSystems.join(folder, RUN_MARKER_TEMP_NAME), data)
 
 
 def add_to_marker(folder: str, paths) -> None:

@@ -7,7 +7,8 @@ sha256 recorded, or compared with a record made earlier.
 
 The matrix covers static and dynamic masking, NSP, SOP and none (with --cross_document), both
 lengths at once, every output format and TFRecord compression, the other masking strategies and
-the cleaning, conversion and near-duplicate stages. The corpus is built by benchmarks.build_corpus
+the cleaning, conversion and near-duplicate stages. A manifest is compared without its software
+section (versions, runner, C kernels), which a change of version is meant to change. The corpus is built by benchmarks.build_corpus
 from ../shared/data (seeded, so the same text on every machine); the vocab is Google's Chinese vocab
 there. Each job runs in its own process on the DirectRunner as `python -m
 beam_jobs.build_pretraining_data` does.
@@ -19,6 +20,8 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+
+from schemas.manifest import MANIFEST_NAME, without_software
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / 'shared' / 'data'
@@ -46,9 +49,11 @@ JOBS = {
 
 
 def file_digests(output_dir: pathlib.Path) -> dict:
-    """sha256 of every file under ``output_dir``, by relative path."""
-    return {str(p.relative_to(output_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(output_dir.rglob('*')) if p.is_file()}
+    """sha256 of every file under ``output_dir``, by relative path; a manifest's without its
+    software section, which names the versions and runner that made it."""
+    return {str(p.relative_to(output_dir)): hashlib.sha256(
+        without_software(p.read_bytes()) if p.name == MANIFEST_NAME else p.read_bytes()).hexdigest()
+        for p in sorted(output_dir.rglob('*')) if p.is_file()}
 
 
 def corpus(folder: pathlib.Path) -> pathlib.Path:

@@ -18,11 +18,11 @@ import platform
 import tempfile
 import time
 
+from tests.ltp_random_model import ELECTRA_SMALL, SPECIAL_TOKENS, write_random_ltp_model
 from wwm.segmentation_score import score_corpus
 from wwm.segmented_text import read_segmented
 from wwm.segmenters import make_segmenter
 from wwm.segmenters.legacy_training import train_cws_model
-from wwm.segmenters.ltp_random_model import ELECTRA_SMALL, SPECIAL_TOKENS, write_random_ltp_model
 from wwm.vocab import parse_vocab, read_vocab_bytes
 
 DEFAULT_DATA = pathlib.Path(os.environ.get(

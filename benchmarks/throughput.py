@@ -7,7 +7,7 @@
 
 The floor is the same text through sentence splitting, segmentation and WordPiece alone, in one
 plain Python loop: the work no pipeline can avoid. It uses the job's own segmenter and WordPiece
-(for jieba wwm/_jieba.c, for WordPiece wwm/_wordpiece.c); each job is also compared with the
+(for jieba wwm/native/_jieba.c, for WordPiece wwm/native/_wordpiece.c); each job is also compared with the
 reference floor, the same loop with jieba itself and `tokenizers` alone (the floor of rounds A-O,
 the tools a user would glue together). End-to-end figures are characters per second per
 core (characters / wall time / workers) of the job on the DirectRunner in multi-processing mode,

@@ -2,14 +2,18 @@
 
 Written last, after every shard of every output format is in place: a directory with a manifest is
 complete. ``formats`` has one entry per output format with its shards (name, records, bytes,
-sha256) and the layout a reader needs: the TFRecord feature set or the Arrow schema.
+sha256) and the layout a reader needs: the TFRecord feature set or the Arrow schema. ``software``
+says what made it: the versions, the runner and whether the C kernels ran.
 """
 import json
+from importlib import metadata
+from typing import Optional
 
 from schemas import bert_features, instance_columns
+from schemas.output_layout import MANIFEST_NAME  # noqa: F401 (the layout names every file)
 from schemas.records import ShardInfo
 
-MANIFEST_NAME = 'manifest.json'
+DISTRIBUTION = 'zh-wwm-data'  # setup.py's name
 FORMAT_VERSION = 2
 # A count named (SOURCE_KEY, source file, name) is that source's share of the total ``name``.
 SOURCE_KEY = 'source'
@@ -62,16 +66,32 @@ def format_layout(output_format: str, compression: str, masking: str, max_seq_le
     return {'compression': 'zstd', 'schema': instance_columns.describe(masking)}
 
 
+def software(runner: str) -> dict:
+    """What made the dataset, for whoever compares two runs: the project's and Beam's versions, the
+    runner, and which C kernel families loaded in the process that writes the manifest (a worker:
+    the same install as the others). The bytes do not depend on the kernels, the time does: a run
+    that fell back to Python is explained here. ``zh_wwm_data`` is None when the project runs from
+    a checkout that was never installed."""
+    import apache_beam  # here, not at the top: `inspect` reads manifests without importing Beam
+    from wwm.native import native_kernels
+    try:
+        version = metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        version = None
+    return {'zh_wwm_data': version, 'apache_beam': apache_beam.__version__, 'runner': runner,
+            'native_kernels': native_kernels()}
+
+
 def build_manifest(options: dict, vocab: dict, counts, masking: str, formats: dict,
-                   rejects: list) -> dict:
+                   rejects: list, software_section: Optional[dict] = None) -> dict:
     """The manifest as plain data; every mapping sorted so the file is reproducible.
 
     ``counts``: (name, value) pairs, per-source ones named (SOURCE_KEY, source, name).
     ``formats`` maps each output format to its layout (see format_layout) plus ``shards``, a list
-    of ShardInfo.
+    of ShardInfo. ``software_section``: software()'s, left out where None.
     """
     totals, dropped, sources = split_counts(counts)
-    return {
+    manifest = {
         'format_version': FORMAT_VERSION,
         'options': dict(sorted(options.items())),
         'vocab': vocab,
@@ -84,6 +104,9 @@ def build_manifest(options: dict, vocab: dict, counts, masking: str, formats: di
         'formats': {name: dict(layout, shards=[shard._asdict() for shard in sorted(layout['shards'])])
                     for name, layout in sorted(formats.items())},
     }
+    if software_section is not None:
+        manifest['software'] = software_section
+    return manifest
 
 
 def tokens_by_source(manifest: dict) -> dict:
@@ -95,9 +118,19 @@ def dumps(manifest: dict) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + '\n').encode('utf-8')
 
 
+def without_software(data: bytes) -> bytes:
+    """A manifest file's bytes less its ``software`` section: what every run of the same input,
+    options and seed writes, whatever runner, Beam version or build of the C kernels made it."""
+    manifest = json.loads(data)
+    manifest.pop('software', None)
+    return dumps(manifest)
+
+
 # What parse_manifest checks, and what readers of a manifest take from it without looking.
 _SECTIONS = {'format_version': int, 'options': dict, 'vocab': dict, 'counts': dict, 'dropped': dict,
              'rejects': list, 'masking': str, 'formats': dict}
+# Checked where present: manifests written before the section was added still load.
+_OPTIONAL_SECTIONS = {'software': dict}
 
 
 def parse_manifest(data: bytes) -> dict:
@@ -117,6 +150,9 @@ def parse_manifest(data: bytes) -> dict:
     for key, kind in _SECTIONS.items():
         if not isinstance(manifest.get(key), kind):
             raise ValueError('not a manifest: %r is missing or of the wrong type' % key)
+    for key, kind in _OPTIONAL_SECTIONS.items():
+        if key in manifest and not isinstance(manifest[key], kind):
+            raise ValueError('not a manifest: %r is of the wrong type' % key)
     if not isinstance(manifest['options'].get('max_seq_length'), int):
         raise ValueError('not a manifest: options.max_seq_length is missing')
     if not all(isinstance(name, str) for name in manifest['rejects']):

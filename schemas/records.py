@@ -53,6 +53,18 @@ class InstanceKey(NamedTuple):
     index: int
 
 
+class UnmaskedInstance(NamedTuple):
+    """[CLS] A [SEP] B [SEP] (pairs) or [CLS] text [SEP] (packed) before masking.
+
+    group_ids is -1 (``wwm.instances.NO_GROUP``) at [CLS] and [SEP]; next_sentence_label is 1 for a
+    random B (NSP) or a swapped pair (SOP), 0 otherwise and always 0 for packed text.
+    """
+    token_ids: List[int]
+    segment_ids: List[int]
+    group_ids: List[int]
+    next_sentence_label: int
+
+
 class TrainingInstance(NamedTuple):
     """One instance as every output writer receives it, unpadded.
 

@@ -1,5 +1,6 @@
 """How each input file is read: the records that carry --input_format/--input_encoding/... or one
-entry of a ``--sources`` file from option validation to the reading stage."""
+entry of a ``--sources`` file (parsed by wwm/sources_file.py) from option validation to the reading
+stage."""
 from typing import NamedTuple
 
 DEFAULT_MAX_LINE_BYTES = 8 << 20
@@ -20,6 +21,14 @@ class ReadSpec(NamedTuple):
     text_field: str = 'text'
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS
+
+
+class SourceEntry(NamedTuple):
+    """One input of the job: a file or glob, how its files are read and their up-sampling weight
+    (an entry of a ``--sources`` file, or ``--input`` with weight 1)."""
+    pattern: str
+    spec: ReadSpec
+    weight: float
 
 
 class InputFile(NamedTuple):

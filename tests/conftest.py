@@ -1,5 +1,5 @@
-"""Shared fixtures: paths to the real data in ../shared/data (skipped with a reason when absent)
-and a helper that runs the job in-process."""
+"""Shared fixtures: paths to the real data in ../shared/data (skipped with a reason when absent),
+the demo corpus's vocab and dataset, made without them, and a helper that runs the job in-process."""
 import os
 import pathlib
 
@@ -57,9 +57,16 @@ def portable_services(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def demo_digests(tmp_path_factory, real_vocab_path):
+def demo_vocab_path(tmp_path_factory):
+    """The vocab `make demo` trains on the demo corpus: the demo runs need none of the real data."""
+    from tests.job_runs import train_demo_vocab
+    return train_demo_vocab(tmp_path_factory.mktemp('demo_vocab'))
+
+
+@pytest.fixture(scope='session')
+def demo_digests(tmp_path_factory, demo_vocab_path):
     """sha256 by file of the demo corpus's dataset, built in-process: the reference of every runner."""
     from tests.job_runs import DEMO, digests, run_job
     output_dir = tmp_path_factory.mktemp('demo_in_process') / 'out'
-    run_job(DEMO, output_dir, real_vocab_path)
+    run_job(DEMO, output_dir, demo_vocab_path)
     return digests(output_dir)

@@ -4,9 +4,11 @@ import json
 import pathlib
 
 from beam_jobs.build_pretraining_data import run
+from schemas.manifest import MANIFEST_NAME, without_software
 from tests.conftest import DEMO_CORPUS, shared_file
 
 DEMO = str(DEMO_CORPUS / '*')
+DEMO_VOCAB_SIZE = 3000   # as `make demo` trains it (Makefile)
 THUCNEWS_ARTICLES = 150
 
 
@@ -17,6 +19,16 @@ def write_thucnews_slice(folder: pathlib.Path, articles: int = THUCNEWS_ARTICLES
     path = folder / ('thucnews_%d.txt' % articles)
     path.write_text('\n\n'.join(texts), encoding='utf-8')
     return str(path)
+
+
+def train_demo_vocab(folder: pathlib.Path) -> pathlib.Path:
+    """The vocab `make demo` trains on the demo corpus, as the job writes it: a vocab file the demo
+    runs can share (runners other than the local one take only --vocab_file), made without the
+    real data."""
+    output_dir = folder / 'trained'
+    assert run(['--input', DEMO, '--output_dir', str(output_dir), '--vocab_size', str(DEMO_VOCAB_SIZE),
+                '--dupe_factor', '1', '--num_shards', '1']) == 0
+    return output_dir / 'vocab.txt'
 
 
 def job_args(corpus: str, output_dir, vocab, *extra) -> list:
@@ -36,7 +48,9 @@ def portable_args(job_endpoint: str, worker_pool: str) -> list:
 
 
 def digests(output_dir) -> dict:
-    """sha256 of every file under output_dir, by relative path (hidden leftovers included)."""
+    """sha256 of every file under output_dir, by relative path (hidden leftovers included); a
+    manifest's without its software section, which names the runner that made it."""
     root = pathlib.Path(output_dir)
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob('*')) if p.is_file()}
+    return {str(p.relative_to(root)): hashlib.sha256(
+        without_software(p.read_bytes()) if p.name == MANIFEST_NAME else p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob('*')) if p.is_file()}

@@ -27,7 +27,7 @@ def legacy_model(tmp_path_factory):
 @pytest.fixture(scope='session')
 def tiny_ltp_model(tmp_path_factory):
     pytest.importorskip('ltp')
-    from wwm.segmenters.ltp_random_model import write_random_ltp_model
+    from tests.ltp_random_model import write_random_ltp_model
     text = ''.join(path.read_text(encoding='utf-8') for path in sorted(DEMO_CORPUS.iterdir()))
     tokens = sorted(set(text) - set(' \t\r\n')) + list('abcdefghijklmnopqrstuvwxyz0123456789')
     return write_random_ltp_model(str(tmp_path_factory.mktemp('ltp') / 'model'), tokens)

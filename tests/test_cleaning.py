@@ -160,3 +160,23 @@ def test_real_text_keeps_full_width_punctuation_and_its_characters():
             assert cleaned.count(mark) == text.count(mark)
         squeeze = lambda s: re.sub(r'\s+', '', s)
         assert squeeze(cleaned) == squeeze(re.sub('[\u200b-\u200f\ufeff\u2060\u00ad]', '', text))
+
+
+def test_cleaning_stage_cleans_counts_each_step_and_drops_what_is_left_empty():
+    """CleanDocuments on made-up documents: the text is cleaned, each step's changes are counted,
+    a document of markup alone is dropped as ``empty`` with its original text as the sample."""
+    import apache_beam as beam
+    from apache_beam.testing import test_pipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from schemas.records import Document, Dropped
+    from transforms.clean_documents import EMPTY, CleanDocuments
+
+    page = Document('web.txt:0', 'web.txt', '<p>今天天气很好。</p>详见 http://example.com/a')
+    markup = Document('web.txt:1', 'web.txt', '<br>&nbsp;<!-- 空 -->')
+    with test_pipeline.TestPipeline() as pipeline:
+        outputs = pipeline | beam.Create([page, markup]) | CleanDocuments()
+        assert_that(outputs.documents, equal_to([page._replace(text='今天天气很好。\n详见')]), label='Kept')
+        assert_that(outputs.dropped, equal_to([Dropped(EMPTY, markup.doc_id, markup.source, markup.text)]),
+                    label='Dropped')
+        assert_that(outputs.stats | beam.CombinePerKey(sum), equal_to(
+            [('cleaning.html_tags', 4), ('cleaning.html_entities', 1), ('cleaning.urls', 1)]), label='Stats')

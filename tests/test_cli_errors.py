@@ -18,7 +18,9 @@ import pytest
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.build_pretraining_data import run
-from beam_jobs.options import PretrainingDataOptions, UsageError, parse_options, validate
+from beam_jobs.config import build_config
+from beam_jobs.failures import UsageError
+from beam_jobs.options import parse_options
 from beam_jobs.output_folder import RUN_MARKER_NAME
 from tests.cli import assert_one_error_line, run_job_cli, start_job_cli
 from tests.conftest import DEMO_CORPUS, ROOT
@@ -93,7 +95,7 @@ def test_the_write_probe_removes_the_folders_it_made(tmp_path):
     options = parse_options(['--input', str(tmp_path / 'nothing*.txt'),
                              '--output_dir', str(tmp_path / 'new' / 'deeper' / 'out')])
     with pytest.raises(UsageError, match='no input file matched'):
-        validate(options.view_as(PretrainingDataOptions))
+        build_config(options)
     assert sorted(os.listdir(tmp_path)) == []
 
 

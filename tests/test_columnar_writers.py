@@ -38,7 +38,7 @@ def _run(instances, first=0) -> bytes:
     return handle.getvalue()
 
 
-@pytest.mark.skipif(kernels.compiled is None, reason='wwm._kernels is not built')
+@pytest.mark.skipif(kernels.compiled is None, reason='wwm.native._kernels is not built')
 @pytest.mark.parametrize('masking', ['static', 'dynamic'])
 @pytest.mark.parametrize('max_seq_length', [8, 128, 512])
 def test_run_columns_in_c_are_the_reference(masking, max_seq_length):
@@ -86,7 +86,7 @@ def test_columnar_shards_are_batches_of_the_instances_across_runs(monkeypatch, m
     if compiled == 'python':
         monkeypatch.setattr(kernels, 'compiled', None)
     elif kernels.compiled is None:
-        pytest.skip('wwm._kernels is not built')
+        pytest.skip('wwm.native._kernels is not built')
     monkeypatch.setattr(shard_writers, 'BATCH_ROWS', 7)
     rng = random.Random(3)
     sizes = [5, 9, 0, 14, 1, 3]   # runs ending before, across and on batch boundaries

@@ -94,13 +94,11 @@ def test_permutations_are_datasketchs(num_perm):
 def test_building_a_near_dedup_job_does_not_import_datasketch():
     """datasketch pulls in scipy: its import was 0.45 s of every run's start-up."""
     code = ('import sys\n'
-            'from apache_beam.options.pipeline_options import PipelineOptions\n'
-            'from beam_jobs.options import PretrainingDataOptions, near_duplicate_params, validate\n'
+            'from beam_jobs.config import build_config\n'
+            'from beam_jobs.options import parse_options\n'
             'from transforms.deduplicate_documents import DeduplicateDocuments\n'
-            'job = PipelineOptions(["--input", sys.argv[1], "--output_dir", sys.argv[2]]).view_as('
-            'PretrainingDataOptions)\n'
-            'validate(job)\n'
-            'DeduplicateDocuments(True, near_duplicate_params(job))\n'
+            'config = build_config(parse_options(["--input", sys.argv[1], "--output_dir", sys.argv[2]]))\n'
+            'DeduplicateDocuments(True, config.dedup.near_duplicate_params)\n'
             'print(sorted(name for name in sys.modules if name.split(".")[0] in ("datasketch", "scipy")))\n')
     result = subprocess.run([sys.executable, '-c', code, str(DEMO_CORPUS / '*'), '/tmp/unused-output'],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, unknown_arguments
+from beam_jobs.options import PretrainingDataOptions, option_defaults, unknown_arguments
 from beam_jobs.runner_options import runner_problem
 from tests.conftest import ROOT
 from tests.job_runs import DEMO, digests, job_args
@@ -283,8 +283,9 @@ def test_flex_template_dockerfile_and_metadata():
 
     metadata = json.loads((DEPLOY / 'dataflow/flex_template/metadata.json').read_text())
     parameters = {p['name']: p for p in metadata['parameters']}
-    defaults = PipelineOptions([]).view_as(PretrainingDataOptions).get_all_options()
-    assert set(parameters) - {'sdk_container_image'} <= set(defaults)
+    assert len(parameters) == len(metadata['parameters'])
+    defaults = option_defaults()
+    assert set(parameters) - {'sdk_container_image'} == set(defaults)  # every option, nothing else
     required = {name for name, p in parameters.items() if not p['isOptional']}
     assert required == {'input', 'output_dir', 'vocab_file', 'sdk_container_image'}
     for name, parameter in parameters.items():
@@ -295,12 +296,12 @@ def test_flex_template_dockerfile_and_metadata():
 
 
 def test_flink_submit_script_runs_the_job_on_a_job_service_with_a_worker_pool(
-        portable_services, demo_digests, tmp_path, real_vocab_path):
+        portable_services, demo_digests, tmp_path, demo_vocab_path):
     job_endpoint, worker_pool = portable_services
     env = dict(os.environ, PYTHON=sys.executable, JOB_ENDPOINT=job_endpoint,
                ARTIFACT_ENDPOINT=job_endpoint, WORKER_POOL=worker_pool)
     result = subprocess.run(
-        [str(DEPLOY / 'flink' / 'submit.sh'), *job_args(DEMO, tmp_path / 'out', real_vocab_path)],
+        [str(DEPLOY / 'flink' / 'submit.sh'), *job_args(DEMO, tmp_path / 'out', demo_vocab_path)],
         env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'dataset written to' in result.stdout
@@ -308,14 +309,14 @@ def test_flink_submit_script_runs_the_job_on_a_job_service_with_a_worker_pool(
 
 
 def test_flex_template_entry_point_returns_once_submitted(portable_services, demo_digests, tmp_path,
-                                                          real_vocab_path):
+                                                          demo_vocab_path):
     job_endpoint, worker_pool = portable_services
     output_dir = tmp_path / 'out'
     result = subprocess.run(
         [sys.executable, str(DEPLOY / 'dataflow' / 'flex_template' / 'main.py'),
          '--runner=PortableRunner', '--job_endpoint=' + job_endpoint,
          '--environment_type=EXTERNAL', '--environment_config=' + worker_pool,
-         *job_args(DEMO, output_dir, real_vocab_path)],
+         *job_args(DEMO, output_dir, demo_vocab_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('job submitted: each dataset is complete once its manifest.json')

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import beam_jobs.build_pretraining_data as job
-from beam_jobs.output_folder import RUN_MARKER_NAME
+from schemas.output_layout import RUN_MARKER_NAME
 from transforms import write_shards
 from tests import fault_injection
 from tests.conftest import ROOT
@@ -38,12 +38,12 @@ def _inject(monkeypatch, inject) -> list:
 
 
 def test_every_element_retried_on_the_workers_gives_the_same_dataset(
-        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch):
+        portable_services, demo_digests, tmp_path, demo_vocab_path, monkeypatch):
     log_dir = tmp_path / 'attempts'
     log_dir.mkdir()
     wrapped = _inject(monkeypatch,
                       lambda pipeline: fault_injection.retry_every_element(pipeline, str(log_dir)))
-    manifest = run_job(DEMO, tmp_path / 'out', real_vocab_path, *portable_args(*portable_services))
+    manifest = run_job(DEMO, tmp_path / 'out', demo_vocab_path, *portable_args(*portable_services))
 
     assert digests(tmp_path / 'out') == demo_digests
     logs = list(log_dir.glob('attempts-*.txt'))
@@ -52,7 +52,8 @@ def test_every_element_retried_on_the_workers_gives_the_same_dataset(
     retried = collections.Counter(label for log in logs for label in log.read_text().splitlines())
     assert set(retried) <= set(wrapped)
     assert STAGES <= {label.split('/')[0] for label in retried}, retried
-    assert retried['Read/ParseFiles/ParDo(_ParseFile)'] == len(manifest['options']['input_files'])
+    read_files = retried['Read/ParseFiles/ParDo(_KeepOrDropFn)/ParDo(_KeepOrDropFn)']
+    assert read_files == len(manifest['options']['input_files'])
     assert retried['Segment/ParDo(_Segment)'] == manifest['counts']['documents_kept']
     assert retried['Seq128.Mask/ParDo(_Mask)/ParDo(_Mask)'] == manifest['counts']['instances']
     assert retried['Seq128.WriteShards/WriteShard'] == 3 and retried['Seq128.Commit/Commit'] == 1
@@ -81,14 +82,14 @@ def _watch_the_clean_up(monkeypatch, folders) -> dict:
 
 
 def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_it(
-        portable_services, demo_digests, tmp_path, real_vocab_path, monkeypatch, capsys):
+        portable_services, demo_digests, tmp_path, demo_vocab_path, monkeypatch, capsys):
     """The failed run deletes what it wrote (its run marker lists it), nothing is left filling the
     disk, and a re-run writes the dataset of a clean run."""
     output_dir = tmp_path / 'out'
     wrapped = _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
         pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
     seen = _watch_the_clean_up(monkeypatch, [output_dir])
-    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path,
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, demo_vocab_path,
                                               *portable_args(*portable_services)))
     assert 'injected failure after 1 elements' in err
     assert wrapped == ['Seq128.WriteShards/WriteShard']
@@ -96,12 +97,12 @@ def test_a_failing_worker_fails_the_job_without_a_dataset_and_a_rerun_completes_
     assert not list(output_dir.iterdir())
 
     monkeypatch.undo()
-    run_job(DEMO, output_dir, real_vocab_path, *portable_args(*portable_services))
+    run_job(DEMO, output_dir, demo_vocab_path, *portable_args(*portable_services))
     assert 'removed the leftovers' not in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
 
 
-def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, real_vocab_path,
+def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, demo_vocab_path,
                                                          monkeypatch, capsys):
     """The sorted pieces go to --sort_temp_dir, not beside the shards; a failed run deletes them,
     and the re-run's dataset is the one written without the option."""
@@ -110,7 +111,7 @@ def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, 
     _inject(monkeypatch, lambda pipeline: fault_injection.fail_after(
         pipeline, 'Seq128.WriteShards/WriteShard', succeed=1))
     seen = _watch_the_clean_up(monkeypatch, [output_dir, sort_dir])
-    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path, *extra))
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, demo_vocab_path, *extra))
     assert 'injected failure after 1 elements' in err
     (runs_dir,) = {name.split('/')[0] for name in seen['sort']}
     assert runs_dir.startswith('runs-') and all(n.startswith(runs_dir + '/run-') for n in seen['sort'])
@@ -119,7 +120,7 @@ def test_sort_temp_dir_takes_the_runs_and_is_left_empty(demo_digests, tmp_path, 
     assert not list(output_dir.iterdir()) and not list(sort_dir.iterdir())
 
     monkeypatch.undo()
-    run_job(DEMO, output_dir, real_vocab_path, *extra)
+    run_job(DEMO, output_dir, demo_vocab_path, *extra)
     assert digests(output_dir) == demo_digests
     assert not list(sort_dir.iterdir())
 
@@ -142,10 +143,10 @@ def _wait_for_marker(process, marker) -> None:
 @pytest.mark.parametrize('point, committed_shards', [('shards_written', 0),
                                                      ('first_shard_committed', 1)])
 def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
-        point, committed_shards, demo_digests, tmp_path, real_vocab_path, capsys):
+        point, committed_shards, demo_digests, tmp_path, demo_vocab_path, capsys):
     output_dir = tmp_path / 'out'
     marker = tmp_path / 'frozen'
-    process = _start_frozen_job(point, marker, output_dir, real_vocab_path)
+    process = _start_frozen_job(point, marker, output_dir, demo_vocab_path)
     try:
         _wait_for_marker(process, marker)
     finally:
@@ -159,12 +160,12 @@ def test_killed_run_leaves_no_manifest_and_a_rerun_writes_the_full_dataset(
     listed = json.loads((output_dir / RUN_MARKER_NAME).read_text(encoding='utf-8'))['paths']
     assert {p.name for p in output_dir.glob('part-*')} <= set(listed) and '.incomplete/' in listed
 
-    run_job(DEMO, output_dir, real_vocab_path)
+    run_job(DEMO, output_dir, demo_vocab_path)
     assert 'removed the leftovers of an unfinished run' in capsys.readouterr().err
     assert digests(output_dir) == demo_digests
 
 
-def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_path, monkeypatch, capsys):
+def test_records_lost_before_the_shards_fail_the_commit(tmp_path, demo_vocab_path, monkeypatch, capsys):
     """The commit counts each format's records against the instances made: a record lost on its
     way to a shard (as the local runner's timed flush once lost them) leaves no manifest."""
     to_pieces = write_shards._ToPieces.process
@@ -175,7 +176,7 @@ def test_records_lost_before_the_shards_fail_the_commit(tmp_path, real_vocab_pat
 
     monkeypatch.setattr(write_shards._ToPieces, 'process', drop_one_document)
     output_dir = tmp_path / 'out'
-    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, real_vocab_path))
+    err = _failed_run_stderr(capsys, job_args(DEMO, output_dir, demo_vocab_path))
     assert re.search(r'tfrecord shards hold \d+ records but \d+ instances were made', err), err
     assert not (output_dir / 'manifest.json').exists()
     assert not list(output_dir.glob('part-*'))

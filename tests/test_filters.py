@@ -253,3 +253,28 @@ def test_measures_stay_exact_when_gram_hashes_collide(monkeypatch):
     for collide in (lambda h: h * np.uint64(0), lambda h: h % np.uint64(3), lambda h: h & np.uint64(15 << 60)):
         monkeypatch.setattr(filters, '_gram_hashes', lambda *args, collide=collide: collide(hashes(*args)))
         _assert_measures_as_reference(_adversarial_texts()[:40] + _demo_documents()[:3])
+
+
+def test_filter_stage_keeps_strips_and_drops_with_reasons():
+    """FilterDocuments on made-up documents: boilerplate lines go, failing documents are dropped
+    with the filter's reason and measure, the lines cut are counted."""
+    import apache_beam as beam
+    from apache_beam.testing import test_pipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from schemas.records import Document, Dropped
+    from transforms.filter_documents import BOILERPLATE_ONLY, FilterDocuments
+
+    article = Document('news.txt:0', 'news.txt', ARTICLE + '\n责任编辑：张三')
+    short = Document('news.txt:1', 'news.txt', '太短了。')
+    credits_only = Document('news.txt:2', 'news.txt', '责任编辑：张三\n相关新闻：')
+    with test_pipeline.TestPipeline() as pipeline:
+        outputs = (pipeline | beam.Create([article, short, credits_only])
+                   | FilterDocuments(DEFAULTS, remove_boilerplate_lines=True))
+        assert_that(outputs.documents, equal_to([article._replace(text=ARTICLE)]), label='Kept')
+        assert_that(outputs.dropped, equal_to([
+            Dropped(filters.TOO_SHORT, short.doc_id, short.source, short.text,
+                    detail=rejection(short.text, DEFAULTS).detail),
+            Dropped(BOILERPLATE_ONLY, credits_only.doc_id, credits_only.source, credits_only.text,
+                    detail='2 boilerplate lines')]), label='Dropped')
+        assert_that(outputs.stats | beam.CombinePerKey(sum),
+                    equal_to([('filtering.boilerplate_lines', 3)]), label='Stats')

@@ -137,9 +137,9 @@ def _the_new_job(cluster: FlinkCluster, before: set) -> dict:
 
 
 def test_demo_corpus_on_flink_gives_the_direct_runners_bytes(flink_cluster, demo_digests, tmp_path,
-                                                             real_vocab_path):
+                                                             demo_vocab_path):
     before = set(flink_cluster.jobs())
-    _finish(_submit(flink_cluster, DEMO, tmp_path / 'out', real_vocab_path))
+    _finish(_submit(flink_cluster, DEMO, tmp_path / 'out', demo_vocab_path))
     assert digests(tmp_path / 'out') == demo_digests
     finished = _the_new_job(flink_cluster, before)
     assert finished['state'] == 'FINISHED'

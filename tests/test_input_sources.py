@@ -10,10 +10,10 @@ import zstandard
 
 from beam_jobs.build_pretraining_data import (COMPRESSED_TEXT_BYTES, RECORD_BYTES_PER_TEXT_BYTE,
                                               expected_record_bytes, run)
-from beam_jobs.options import resolve_inputs
+from beam_jobs.inputs import resolve_inputs
 from schemas.sources import ReadSpec
 from tests.conftest import DEMO_CORPUS, ROOT, shared_file
-from wwm.sources import parse_sources
+from wwm.sources_file import parse_sources
 from wwm.upsampling import copies, copy_id
 
 WIKI_DUMP = ROOT / 'tests' / 'data' / 'zhwiki-sample-pages-articles.xml'

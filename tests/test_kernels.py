@@ -1,4 +1,4 @@
-"""The C loops (wwm/_kernels.c) return what their Python references (wwm/kernels.py) return.
+"""The C loops (wwm/native/_kernels.c) return what their Python references (wwm/kernels.py) return.
 
 Output bytes must not depend on whether the extension was built, so each C function is run
 against its reference on random input, including the edges (empty input, ties, every token one
@@ -13,14 +13,8 @@ from wwm import kernels
 from wwm.instances import NO_GROUP
 
 compiled = kernels.compiled
-needs_c = pytest.mark.skipif(compiled is None,
-                             reason='wwm._kernels not built (see test_the_extension_is_built)')
-
-
-def test_the_extension_is_built():
-    assert compiled is not None, (
-        'wwm/_kernels.c was not compiled: install a C compiler and the Python headers, then '
-        '`pip install -e .` again (the job still runs without it, with the slower Python loops)')
+needs_c = pytest.mark.skipif(compiled is None, reason='wwm/native/_kernels.c not built (see '
+                             'tests/test_native.py::test_every_extension_is_built)')
 
 
 def _group_ids(rng, length):
@@ -306,7 +300,8 @@ def _bucket(rng):
 @pytest.mark.parametrize('max_seq_length', [8, 128, 512])
 @needs_c
 def test_pair_instances_are_the_reference_draw_for_draw(max_seq_length):
-    from wwm.instances import UnmaskedInstance, py_create_pair_instances
+    from schemas.records import UnmaskedInstance
+    from wwm.instances import py_create_pair_instances
     cases = random.Random(max_seq_length)
     for n in range(400):
         documents = _bucket(cases)
@@ -323,7 +318,7 @@ def test_pair_instances_are_the_reference_draw_for_draw(max_seq_length):
 
 @needs_c
 def test_pair_instances_refuse_what_they_cannot_read():
-    from wwm.instances import UnmaskedInstance
+    from schemas.records import UnmaskedInstance
     with pytest.raises(TypeError, match='tuple of two lists'):
         compiled.pair_instances([[([1, 2], [1])]], 0, 128, 0.1, random.Random(0), 1, 2, NO_GROUP,
                                 UnmaskedInstance)

@@ -4,7 +4,8 @@ import os
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.options import PretrainingDataOptions, UsageError, validate
+from beam_jobs.config import build_config
+from beam_jobs.failures import UsageError
 from tests.cli import refused_options_stderr, run_job_cli
 from tests.conftest import DEMO_CORPUS
 
@@ -40,12 +41,11 @@ def test_a_folder_without_write_permission_is_refused(tmp_path, option, monkeypa
         real_access = os.access
         monkeypatch.setattr(os, 'access', lambda path, mode: (
             str(path) != str(locked) and real_access(path, mode)))
-    job = PipelineOptions(['--input', str(DEMO_CORPUS / '*.txt'), '--output_dir',
-                           str(tmp_path / 'out'), option, str(locked / 'new' / 'deeper')]
-                          ).view_as(PretrainingDataOptions)
+    options = PipelineOptions(['--input', str(DEMO_CORPUS / '*.txt'), '--output_dir',
+                               str(tmp_path / 'out'), option, str(locked / 'new' / 'deeper')])
     try:
         with pytest.raises(UsageError, match='no permission to write in %s$' % locked):
-            validate(job)
+            build_config(options)
     finally:
         locked.chmod(0o755)
 

@@ -8,17 +8,18 @@ import json
 
 import pytest
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs import output_folder
 from beam_jobs.build_pretraining_data import run
-from beam_jobs.options import PretrainingDataOptions, UsageError, dataset_plans, validate
+from beam_jobs.config import build_config
+from beam_jobs.options import UsageError, dataset_plans, parse_options
 from schemas.manifest import build_manifest, dumps, format_layout
+from schemas.output_layout import MANIFEST_TEMP_NAME, RUN_MARKER_NAME
 from schemas.records import Dropped, ShardInfo
 from tests.conftest import DEMO_CORPUS
 from transforms import commit_dataset
 
-MARKER = output_folder.RUN_MARKER_NAME
+MARKER = RUN_MARKER_NAME
 
 
 def _tree(folder) -> dict:
@@ -41,10 +42,8 @@ def _refused(capsys, args) -> str:
 
 
 def _options(out, vocab, *extra):
-    """The job's options for ``out``, validated (the folder checks included)."""
-    options = PipelineOptions(_job(out, vocab, *extra)).view_as(PretrainingDataOptions)
-    validate(options)
-    return options
+    """The job's options for ``out`` as the run uses them, checked (the folder checks included)."""
+    return build_config(parse_options(_job(out, vocab, *extra))).resolved_options()
 
 
 def _user_files(folder) -> dict:
@@ -204,13 +203,13 @@ def test_a_pattern_character_in_the_output_folder_is_refused(tmp_path, capsys, r
 
 def _commit(out, dropped=None):
     """The commit of a one-shard dataset whose shard waits in .incomplete/, under a run marker."""
-    output_folder.write_marker(str(out), ['manifest.json', output_folder.MANIFEST_TEMP_NAME, 'vocab.txt',
+    output_folder.write_marker(str(out), ['manifest.json', MANIFEST_TEMP_NAME, 'vocab.txt',
                                           'part-00000-of-00001.tfrecord', '.incomplete/'])
     (out / '.incomplete').mkdir()
     (out / '.incomplete' / 'part-00000-of-00001.tfrecord').write_bytes(b'record')
     layouts = {'tfrecord': format_layout('tfrecord', 'none', 'static', 128, 20)}
     commit = commit_dataset._Commit(  # pylint: disable=protected-access
-        str(out), {'max_seq_length': 128}, {}, b'[PAD]\n', 'static', layouts, None)
+        str(out), {'max_seq_length': 128}, {}, b'[PAD]\n', 'static', layouts, None, 'DirectRunner')
     shards = [('tfrecord', ShardInfo('part-00000-of-00001.tfrecord', 1, 6, '0' * 64))]
     return list(commit.process(None, shards, [('instances', 1)], dropped or {}))
 
@@ -221,6 +220,7 @@ def test_a_commit_writes_the_manifest_and_then_removes_the_marker(tmp_path):
     (manifest,) = _commit(out)
     assert sorted(_tree(out)) == ['manifest.json', 'part-00000-of-00001.tfrecord', 'vocab.txt']
     assert json.loads((out / 'manifest.json').read_text(encoding='utf-8')) == manifest
+    assert manifest['software']['runner'] == 'DirectRunner'
 
 
 def test_a_disk_full_at_the_manifest_leaves_no_manifest_and_nothing_to_fill_the_disk(tmp_path, monkeypatch):

@@ -32,8 +32,8 @@ def prism_location():
 
 
 def test_demo_corpus_on_prism_gives_the_direct_runners_bytes(prism_location, demo_digests, tmp_path,
-                                                             real_vocab_path):
-    run_job(DEMO, tmp_path / 'out', real_vocab_path, '--runner=PrismRunner',
+                                                             demo_vocab_path):
+    run_job(DEMO, tmp_path / 'out', demo_vocab_path, '--runner=PrismRunner',
             '--prism_location=' + prism_location, OWN_SERVER)
     assert digests(tmp_path / 'out') == demo_digests
 

@@ -417,7 +417,8 @@ def test_sogou_records_are_found_in_any_wrapper(tmp_path, before, after):
 
 def test_read_stage_counts_lines_per_source_and_pieces(tmp_path):
     from schemas.sources import InputFile
-    from transforms.read_documents import _ParseFile
+    from transforms.keep_or_drop import Count
+    from transforms.read_documents import parse_file
     lines = _plain(_documents(5)).encode('utf-8').split(b'\n')[:-1]
     lines[1] += b'\xff'
     (tmp_path / 'a.txt').write_bytes(b'\n'.join(lines) + b'\n')
@@ -425,9 +426,9 @@ def test_read_stage_counts_lines_per_source_and_pieces(tmp_path):
     (tmp_path / 'b.txt').write_text('长' * 2500 + '\n', encoding='utf-8')
     stats = collections.Counter()
     for name in ('a.txt', 'b.txt'):
-        for output in _ParseFile().process(InputFile(str(tmp_path / name), name, spec)):
-            if getattr(output, 'tag', None) == 'stats':
-                stats[output.value[0]] += output.value[1]
+        for output in parse_file(InputFile(str(tmp_path / name), name, spec)):
+            if isinstance(output, Count):
+                stats[output.name] += output.value
     assert {name: value for name, value in stats.items() if 'lines' in str(name)} == {
         'lines_read': len(lines) + 1, 'undecodable_lines': 1,
         ('source', 'a.txt', 'lines_read'): len(lines), ('source', 'a.txt', 'undecodable_lines'): 1,
@@ -450,11 +451,13 @@ def test_files_losing_lines_are_warned_about(capsys):
 
 
 def test_max_document_chars_option():
-    from beam_jobs.options import PretrainingDataOptions, UsageError, _read_spec, parse_options
+    from beam_jobs.config import InputSettings
+    from beam_jobs.failures import UsageError
+    from beam_jobs.options import PretrainingDataOptions, parse_options
 
     def spec(*args):
-        return _read_spec(parse_options(['--input', 'x', '--output_dir', 'y', *args])
-                          .view_as(PretrainingDataOptions))
+        return InputSettings.from_options(parse_options(['--input', 'x', '--output_dir', 'y', *args])
+                                          .view_as(PretrainingDataOptions)).read_spec
     assert spec().max_document_chars == 1_000_000
     assert spec('--max_document_chars', '5000').max_document_chars == 5000
     with pytest.raises(UsageError, match='--max_document_chars must be at least 1000'):

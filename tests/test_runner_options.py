@@ -10,7 +10,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 
 from beam_jobs.build_pretraining_data import run
-from beam_jobs.options import PretrainingDataOptions, validate
+from beam_jobs.config import build_config
 from beam_jobs.runner_options import local_runner, runner_family
 from tests.conftest import DEMO_CORPUS, ROOT
 
@@ -87,12 +87,11 @@ def test_a_direct_runner_job_runs_on_the_fn_api_runner(argv, family, fn_api):
 
 def test_local_paths_are_made_absolute_for_workers_in_other_folders(monkeypatch):
     monkeypatch.chdir(ROOT)
-    job = PipelineOptions(['--input', 'examples/demo_corpus/*.txt', '--output_dir', 'out',
-                           '--vocab_file', 'examples/demo_corpus/news.txt']).view_as(PretrainingDataOptions)
-    files = validate(job)
-    assert job.input == [str(ROOT / 'examples' / 'demo_corpus' / '*.txt')]
-    assert job.output_dir == str(ROOT / 'out') and os.path.isabs(job.vocab_file)
-    assert [f.path for f in files] == [str(ROOT / 'examples' / 'demo_corpus' / name)
+    config = build_config(PipelineOptions(['--input', 'examples/demo_corpus/*.txt', '--output_dir', 'out',
+                                           '--vocab_file', 'examples/demo_corpus/news.txt']))
+    assert config.inputs.input == (str(ROOT / 'examples' / 'demo_corpus' / '*.txt'),)
+    assert config.output.output_dir == str(ROOT / 'out') and os.path.isabs(config.tokenization.vocab_file)
+    assert [f.path for f in config.files] == [str(ROOT / 'examples' / 'demo_corpus' / name)
                                            for name in ('news.txt', 'wiki.txt')]
 
 

@@ -23,11 +23,17 @@ def corpus(request, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def in_process(request, corpus, tmp_path_factory, real_vocab_path):
+def vocab(request, corpus):
+    """The demo corpus takes the vocab trained on it (no real data needed), real text the real one."""
+    return request.getfixturevalue('demo_vocab_path' if corpus == DEMO else 'real_vocab_path')
+
+
+@pytest.fixture(scope='module')
+def in_process(request, corpus, vocab, tmp_path_factory):
     if corpus == DEMO:
         return request.getfixturevalue('demo_digests')
     output_dir = tmp_path_factory.mktemp('in_process') / 'out'
-    manifest = run_job(corpus, output_dir, real_vocab_path)
+    manifest = run_job(corpus, output_dir, vocab)
     assert manifest['counts']['instances'] > 100
     return digests(output_dir)
 
@@ -37,15 +43,15 @@ CORPORA = pytest.mark.parametrize('corpus', ['demo', 'thucnews'], indirect=True)
 
 @CORPORA
 def test_portable_runner_with_external_worker_pool_gives_in_process_bytes(
-        corpus, in_process, portable_services, tmp_path, real_vocab_path):
-    run_job(corpus, tmp_path / 'portable', real_vocab_path, *portable_args(*portable_services))
+        corpus, vocab, in_process, portable_services, tmp_path):
+    run_job(corpus, tmp_path / 'portable', vocab, *portable_args(*portable_services))
     assert digests(tmp_path / 'portable') == in_process
 
 
 # The demo corpus on two worker processes: tests/test_pipeline.py.
 @pytest.mark.parametrize('corpus', ['thucnews'], indirect=True)
-def test_multi_processing_workers_give_in_process_bytes(corpus, in_process, tmp_path, real_vocab_path):
-    run_job(corpus, tmp_path / 'multi', real_vocab_path, '--direct_running_mode=multi_processing',
+def test_multi_processing_workers_give_in_process_bytes(corpus, vocab, in_process, tmp_path):
+    run_job(corpus, tmp_path / 'multi', vocab, '--direct_running_mode=multi_processing',
             '--direct_num_workers=3')
     assert digests(tmp_path / 'multi') == in_process
 
@@ -72,7 +78,7 @@ class _Blackhole:
             connection.close()
 
 
-def test_local_run_never_tries_to_download_prism(tmp_path, real_vocab_path):
+def test_local_run_never_tries_to_download_prism(tmp_path, demo_vocab_path):
     """Beam 2.77's DirectRunner downloads Prism first, with no timeout: behind a network that hangs
     (every HTTP(S) request sent to a server that never answers) it would wait forever."""
     hole = _Blackhole()
@@ -82,7 +88,7 @@ def test_local_run_never_tries_to_download_prism(tmp_path, real_vocab_path):
     try:
         result = subprocess.run(
             [sys.executable, '-m', 'beam_jobs.build_pretraining_data',
-             *job_args(DEMO, tmp_path / 'out', real_vocab_path, '--runner=DirectRunner')],
+             *job_args(DEMO, tmp_path / 'out', demo_vocab_path, '--runner=DirectRunner')],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     finally:
         hole.close()

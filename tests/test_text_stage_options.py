@@ -9,7 +9,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that
 
 from beam_jobs.build_pretraining_data import clean_filter_deduplicate
-from beam_jobs.options import (PretrainingDataOptions, cleaning_options, near_duplicate_params)
+from beam_jobs.config import CleaningSettings, DedupSettings
+from beam_jobs.options import PretrainingDataOptions
 from schemas.records import Document
 from tests.conftest import shared_file
 from tests.real_text import thucnews_documents
@@ -35,13 +36,21 @@ def _options(*args):
     return PipelineOptions(['--input', 'x', '--output_dir', 'y', *args]).view_as(PretrainingDataOptions)
 
 
+def _cleaning(*args):
+    return CleaningSettings.from_options(_options(*args)).cleaning_options
+
+
+def _near(*args):
+    return DedupSettings.from_options(_options(*args)).near_duplicate_params
+
+
 def test_markup_variant_follows_the_conversion_unless_given():
-    assert cleaning_options(_options()).markup_chain == SIMPLIFIED
-    assert cleaning_options(_options('--convert', 's2t')).markup_chain == TRADITIONAL
-    assert cleaning_options(_options('--convert', 's2t', '--converter_markup', 'simplified')).markup_chain == SIMPLIFIED
-    assert cleaning_options(_options('--converter_markup', 'keep')).markup_chain is None
-    assert near_duplicate_params(_options('--dedup_near', 'false')) is None
-    assert near_duplicate_params(_options('--lsh_bands', '16', '--lsh_rows', '8')).bands == 16
+    assert _cleaning().markup_chain == SIMPLIFIED
+    assert _cleaning('--convert', 's2t').markup_chain == TRADITIONAL
+    assert _cleaning('--convert', 's2t', '--converter_markup', 'simplified').markup_chain == SIMPLIFIED
+    assert _cleaning('--converter_markup', 'keep').markup_chain is None
+    assert _near('--dedup_near', 'false') is None
+    assert _near('--lsh_bands', '16', '--lsh_rows', '8').bands == 16
 
 
 def _traditional_count(texts):
@@ -79,7 +88,10 @@ def test_convert_choices_on_traditional_and_simplified_text():
 def _text_stages(documents, output, *args):
     """{doc_id: text} after clean -> convert -> filter -> dedup with these job options."""
     with beam.Pipeline() as pipeline:
-        texts = clean_filter_deduplicate(pipeline | beam.Create(documents), _options(*args)).documents
+        options = _options(*args)
+        texts = clean_filter_deduplicate(pipeline | beam.Create(documents),
+                                         CleaningSettings.from_options(options),
+                                         DedupSettings.from_options(options)).documents
         _ = (texts | beam.Map(lambda d: json.dumps([d.doc_id, d.text], ensure_ascii=False))
              | beam.io.WriteToText(str(output), shard_name_template=''))
     return dict(json.loads(line) for line in output.read_text(encoding='utf-8').split('\n')[:-1])

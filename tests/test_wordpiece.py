@@ -1,4 +1,4 @@
-"""wwm/_wordpiece.c against `tokenizers`, the reference: the same ids, character offsets and
+"""wwm/native/_wordpiece.c against `tokenizers`, the reference: the same ids, character offsets and
 pre-tokenizer words for every sentence, on the real corpora and on random text, and sentences it
 cannot take handed to `tokenizers`."""
 import random
@@ -6,18 +6,13 @@ import random
 import pytest
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
-from tests.conftest import SHARED_DATA, shared_file
+from tests.conftest import shared_file
+from tests.real_text import cmrc_documents, sentences_of, thucnews_documents
 from wwm import wordpiece
 from wwm.wordpiece import OTHER, Encoded, WordPieceEncoder, build_tokenizer, character_classes
 
-needs_c = pytest.mark.skipif(wordpiece._wordpiece is None,
-                             reason='wwm._wordpiece not built (see test_the_extension_is_built)')
-
-
-def test_the_extension_is_built():
-    assert wordpiece._wordpiece is not None, (
-        'wwm/_wordpiece.c was not compiled: install a C compiler and the Python headers, then '
-        '`pip install -e .` again (the job still runs without it, with WordPiece in tokenizers alone)')
+needs_c = pytest.mark.skipif(wordpiece._wordpiece is None, reason='wwm/native/_wordpiece.c not built '
+                             '(see tests/test_native.py::test_every_extension_is_built)')
 
 
 def _reference(tokenizer, sentences):
@@ -34,9 +29,7 @@ def _fast_share(encoder, sentences) -> float:
 
 @pytest.fixture(scope='module')
 def real_sentences():
-    from benchmarks.build_corpus import sentence_pool
-    shared_file('news/thucnews_cnews_1000.txt')
-    sentences = sentence_pool(SHARED_DATA)
+    sentences = sentences_of(thucnews_documents()) + sentences_of(cmrc_documents())
     # English with capitals, digits and punctuation, and a line of other scripts (Google's sample).
     sentences += shared_file('bert_sample/sample_text.txt').read_text(encoding='utf-8').split('\n')
     return sentences

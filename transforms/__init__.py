@@ -3,6 +3,8 @@
 read_documents -> clean_documents -> convert_chinese -> filter_documents -> deduplicate_documents ->
 upsample_sources -> split_sentences -> segment_words -> tokenize_wordpiece -> create_instances ->
 mask_instances (static) or mark_words (dynamic) -> write_shards -> commit_dataset, with accounting
-(count_stats) alongside. Everything up to tokenization is shared by the datasets of every
---max_seq_length; from create_instances on, each length has its own branch.
+(count_stats) alongside. The stages that keep or drop documents (read, clean, filter, deduplicate,
+upsample, tokenize) are each a check on keep_or_drop's base, which routes and counts what is
+dropped. Everything up to tokenization is shared by the datasets of every --max_seq_length; from
+create_instances on, each length has its own branch.
 """

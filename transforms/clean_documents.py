@@ -1,36 +1,25 @@
 """Cleaning: converter markup, HTML, URLs/e-mails, invisible characters, whitespace (see
 wwm.text_cleaning). Documents left empty are dropped with reason ``empty``.
 """
-import apache_beam as beam
+import functools
 
-from schemas.records import Document, Dropped
+from schemas.records import Document
+from transforms.keep_or_drop import Count, Drop, KeepOrDrop
 from wwm.text_cleaning import CleaningOptions, clean_with_counts
 
-SAMPLE_CHARS = 200
+EMPTY = 'empty'
 
 
-class _CleanDocument(beam.DoFn):
-    def __init__(self, options: CleaningOptions):
-        self._options = options
-
-    def process(self, document: Document):
-        text, counts = clean_with_counts(document.text, self._options)
-        for step, count in sorted(counts.items()):
-            yield beam.pvalue.TaggedOutput('stats', ('cleaning.' + step, count))
-        if text:
-            yield document._replace(text=text)
-        else:
-            yield beam.pvalue.TaggedOutput('dropped', Dropped('empty', document.doc_id, document.source,
-                                                              document.text[:SAMPLE_CHARS]))
+def clean_document(document: Document, options: CleaningOptions):
+    """The document cleaned, or Drop when nothing is left; a ``cleaning.<step>`` count per step."""
+    text, counts = clean_with_counts(document.text, options)
+    for step, count in sorted(counts.items()):
+        yield Count('cleaning.' + step, count)
+    yield document._replace(text=text) if text else Drop(EMPTY, document.text)
 
 
-class CleanDocuments(beam.PTransform):
+class CleanDocuments(KeepOrDrop):
     """Outputs ``documents`` (cleaned), ``dropped`` and ``stats`` ((name, count) of each step)."""
 
     def __init__(self, options: CleaningOptions = CleaningOptions()):
-        super().__init__()
-        self._options = options
-
-    def expand(self, documents):
-        return documents | beam.ParDo(_CleanDocument(self._options)).with_outputs(
-            'dropped', 'stats', main='documents')
+        super().__init__('clean_documents', functools.partial(clean_document, options=options))

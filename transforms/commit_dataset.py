@@ -16,9 +16,11 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs import output_folder
-from beam_jobs.output_folder import MANIFEST_TEMP_NAME, REJECTS_DIR, VOCAB_NAME, write_file
+from beam_jobs.output_folder import write_file
 from schemas import manifest as manifest_schema
-from transforms.write_shards import INCOMPLETE_DIR, runs_folder
+from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME,
+                                   reject_name)
+from transforms.write_shards import runs_folder
 
 
 class IncompleteDataset(RuntimeError):
@@ -40,8 +42,10 @@ def _check_complete(shards, counts, layouts) -> None:
 
 
 class _Commit(beam.DoFn):
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, sort_temp_dir):
+    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, sort_temp_dir,
+                 runner):
         self._output_dir = output_dir
+        self._runner = runner
         self._runs_dir = runs_folder(output_dir, sort_temp_dir)
         self._options = options
         self._vocab_info = vocab_info
@@ -71,7 +75,7 @@ class _Commit(beam.DoFn):
             elif not FileSystems.exists(destination):
                 raise IncompleteDataset('shard %s is neither in %s nor in place; nothing was committed'
                                         % (shard.file_name, INCOMPLETE_DIR))
-        reject_files = ['%s/%s.jsonl' % (REJECTS_DIR, reason) for reason in sorted(dropped_samples)]
+        reject_files = [reject_name(reason) for reason in sorted(dropped_samples)]
         output_folder.add_to_marker(self._output_dir, reject_files)
         for name, (_, records) in zip(reject_files, sorted(dropped_samples.items())):
             lines = [json.dumps(record._asdict(), ensure_ascii=False) + '\n' for record in records]
@@ -83,8 +87,9 @@ class _Commit(beam.DoFn):
         formats = {name: dict(layout, shards=[info for fmt, info in shards if fmt == name])
                    for name, layout in self._layouts.items()}
         manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts,
-                                                  self._masking, formats, reject_files)
-        output_folder.write_atomically(FileSystems.join(self._output_dir, manifest_schema.MANIFEST_NAME),
+                                                  self._masking, formats, reject_files,
+                                                  manifest_schema.software(self._runner))
+        output_folder.write_atomically(FileSystems.join(self._output_dir, MANIFEST_NAME),
                                        FileSystems.join(self._output_dir, MANIFEST_TEMP_NAME),
                                        manifest_schema.dumps(manifest))
         return manifest
@@ -95,13 +100,14 @@ class CommitDataset(beam.PTransform):
 
     ``layouts`` maps each output format to what its readers need (schemas.manifest.format_layout).
     ``sort_temp_dir``: WriteShards' option of the same name, whose run files are deleted too.
+    ``runner``: the runner's name, for the manifest's software section (schemas.manifest.software).
     """
 
     def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, counts,
-                 dropped_samples, sort_temp_dir=None):
+                 dropped_samples, sort_temp_dir=None, runner='DirectRunner'):
         super().__init__()
         self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts,
-                               sort_temp_dir)
+                               sort_temp_dir, runner)
         self._counts = counts
         self._dropped_samples = dropped_samples
 

@@ -25,13 +25,13 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from schemas.records import Document, Dropped
+from schemas.records import Document
+from transforms.keep_or_drop import Drop, KeepOrDrop, dropped_record
 from wwm import dedup
 
 DUPLICATE = 'duplicate'
 NEAR_DUPLICATE = 'near_duplicate'
 MAX_PAIRWISE_BUCKET = 256
-SAMPLE_CHARS = 200
 
 
 class _Mark(NamedTuple):
@@ -134,24 +134,22 @@ def _mark_order(mark: _Mark):
     return mark.reason != DUPLICATE, dedup.keep_rank(mark.original)
 
 
-def _join(doc_id_and_groups):
-    """A document with its marks -> the document, or Dropped for its first mark."""
+def join_marks(doc_id_and_groups):
+    """A document with its marks -> the document, or the Dropped record of its first mark."""
     _, groups = doc_id_and_groups
     document = next(iter(groups['document']))
     marks = list(groups['marks'])
     if not marks:
-        yield document
-        return
+        return document
     mark = min(marks, key=_mark_order)
     detail = 'duplicate of %s' % mark.original
     if mark.reason == NEAR_DUPLICATE:
         detail = 'near duplicate of %s (estimated similarity %.2f)' % (mark.original, mark.similarity)
-    yield beam.pvalue.TaggedOutput('dropped', Dropped(mark.reason, document.doc_id, document.source,
-                                                      document.text[:SAMPLE_CHARS], detail=detail))
+    return dropped_record(document, Drop(mark.reason, document.text, detail))
 
 
 class DeduplicateDocuments(beam.PTransform):
-    """Outputs ``documents`` (one copy of each group of duplicates) and ``dropped``.
+    """Outputs ``documents`` (one copy of each group of duplicates), ``dropped`` and ``stats`` (none).
 
     ``exact``: drop exact duplicates; ``near``: NearDuplicateParams, or None for no near-dup step
     (at least one of the two).
@@ -184,4 +182,4 @@ class DeduplicateDocuments(beam.PTransform):
         all_marks = marks | 'AllMarks' >> beam.Flatten()
         return ({'document': keyed.documents, 'marks': all_marks}
                 | 'JoinMarks' >> beam.CoGroupByKey()
-                | 'KeepOrDrop' >> beam.FlatMap(_join).with_outputs('dropped', main='documents'))
+                | 'KeepOrDrop' >> KeepOrDrop('deduplicate_documents', join_marks))

@@ -1,46 +1,34 @@
 """Document filters: boilerplate lines removed, then too short / too little Chinese / too
 repetitive documents dropped (see wwm.boilerplate and wwm.filters)."""
-import apache_beam as beam
+import functools
 
-from schemas.records import Document, Dropped
+from schemas.records import Document
+from transforms.keep_or_drop import Count, Drop, KeepOrDrop
 from wwm.boilerplate import remove_boilerplate
 from wwm.filters import FilterThresholds, rejection
 
 BOILERPLATE_ONLY = 'boilerplate_only'
-SAMPLE_CHARS = 200
 
 
-class _FilterDocument(beam.DoFn):
-    def __init__(self, thresholds: FilterThresholds, remove_boilerplate_lines: bool):
-        self._thresholds = thresholds
-        self._remove_boilerplate = remove_boilerplate_lines
-
-    def process(self, document: Document):
-        text = document.text
-        if self._remove_boilerplate:
-            text, lines, credits = remove_boilerplate(text)
-            for name, count in (('boilerplate_lines', lines), ('boilerplate_credits', credits)):
-                if count:
-                    yield beam.pvalue.TaggedOutput('stats', ('filtering.' + name, count))
-            if not text:
-                yield beam.pvalue.TaggedOutput('dropped', Dropped(
-                    BOILERPLATE_ONLY, document.doc_id, document.source, document.text[:SAMPLE_CHARS],
-                    detail='%d boilerplate lines' % lines))
-                return
-        failed = rejection(text, self._thresholds)
-        if failed:
-            yield beam.pvalue.TaggedOutput('dropped', Dropped(
-                failed.reason, document.doc_id, document.source, text[:SAMPLE_CHARS], detail=failed.detail))
-        else:
-            yield document._replace(text=text)
+def filter_document(document: Document, thresholds: FilterThresholds, remove_boilerplate_lines: bool):
+    """The document without its boilerplate lines, or Drop for the first filter it fails (its
+    sample is the text the filter measured); ``filtering.*`` counts of the lines and credits cut."""
+    text = document.text
+    if remove_boilerplate_lines:
+        text, lines, credits = remove_boilerplate(text)
+        for name, count in (('boilerplate_lines', lines), ('boilerplate_credits', credits)):
+            if count:
+                yield Count('filtering.' + name, count)
+        if not text:
+            yield Drop(BOILERPLATE_ONLY, document.text, '%d boilerplate lines' % lines)
+            return
+    failed = rejection(text, thresholds)
+    yield Drop(failed.reason, text, failed.detail) if failed else document._replace(text=text)
 
 
-class FilterDocuments(beam.PTransform):
+class FilterDocuments(KeepOrDrop):
     """Outputs ``documents`` (passed, boilerplate removed), ``dropped`` and ``stats``."""
 
     def __init__(self, thresholds: FilterThresholds, remove_boilerplate_lines: bool = True):
-        super().__init__()
-        self._filter = _FilterDocument(thresholds, remove_boilerplate_lines)
-
-    def expand(self, documents):
-        return documents | beam.ParDo(self._filter).with_outputs('dropped', 'stats', main='documents')
+        super().__init__('filter_documents', functools.partial(
+            filter_document, thresholds=thresholds, remove_boilerplate_lines=remove_boilerplate_lines))

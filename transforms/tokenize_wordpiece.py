@@ -4,20 +4,25 @@ Sentences that give no token are left out; a document that gives none is dropped
 """
 import os
 
-import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.records import Dropped, SegmentedDocument, TokenizedDocument
+from schemas.records import SegmentedDocument, TokenizedDocument
+from transforms.keep_or_drop import Drop, KeepOrDrop
 from wwm.vocab import parse_vocab
 from wwm.wordpiece import WordPieceEncoder, align_encoding
 
+NO_TOKENS = 'no_tokens'
+STAGE = 'tokenize_wordpiece'
 
-class _Tokenize(beam.DoFn):
+
+class _Tokenizer:
+    """The check of TokenizeWordPiece; its encoder is built in setup, on the worker (not pickled)."""
+
     def __init__(self, vocab_bytes: bytes, do_lower_case: bool):
         self._vocab_bytes = vocab_bytes
         self._do_lower_case = do_lower_case
         self._encoder = None
-        self.unaligned = Metrics.counter('tokenize_wordpiece', 'unaligned_tokens')
+        self._unaligned = Metrics.counter(STAGE, 'unaligned_tokens')
 
     def setup(self):
         # The job runs one worker process per core: the tokenizer's own thread pool would only
@@ -25,7 +30,7 @@ class _Tokenize(beam.DoFn):
         os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
         self._encoder = WordPieceEncoder(parse_vocab(self._vocab_bytes), self._do_lower_case)
 
-    def process(self, document: SegmentedDocument):
+    def __call__(self, document: SegmentedDocument):
         segments = []
         unaligned = 0
         next_group = 0
@@ -38,22 +43,14 @@ class _Tokenize(beam.DoFn):
                 segments.append((aligned.token_ids, aligned.group_ids))
                 next_group = aligned.group_ids[-1] + 1
                 unaligned += aligned.unaligned_tokens
-        self.unaligned.inc(unaligned)
+        self._unaligned.inc(unaligned)
         if segments:
-            yield TokenizedDocument(document.doc_id, document.source, segments, unaligned)
-        else:
-            yield beam.pvalue.TaggedOutput('dropped', Dropped(
-                'no_tokens', document.doc_id, document.source, ' '.join(document.sentences)[:200]))
+            return TokenizedDocument(document.doc_id, document.source, segments, unaligned)
+        return Drop(NO_TOKENS, ' '.join(document.sentences))
 
 
-class TokenizeWordPiece(beam.PTransform):
-    """Outputs ``documents`` (TokenizedDocument) and ``dropped``."""
+class TokenizeWordPiece(KeepOrDrop):
+    """Outputs ``documents`` (TokenizedDocument), ``dropped`` and ``stats`` (none)."""
 
     def __init__(self, vocab_bytes: bytes, do_lower_case: bool):
-        super().__init__()
-        self._vocab_bytes = vocab_bytes
-        self._do_lower_case = do_lower_case
-
-    def expand(self, documents):
-        return documents | beam.ParDo(_Tokenize(self._vocab_bytes, self._do_lower_case)).with_outputs(
-            'dropped', main='documents')
+        super().__init__(STAGE, _Tokenizer(vocab_bytes, do_lower_case))

@@ -3,10 +3,13 @@
 Placed after cleaning, filters and deduplication (so copies are not removed as duplicates) and
 before sentence splitting. See wwm.upsampling for how weights become copies.
 """
-import apache_beam as beam
+import functools
 
-from schemas.records import Document, Dropped
+from schemas.records import Document
+from transforms.keep_or_drop import Count, Drop, KeepOrDrop
 from wwm.upsampling import copies, copy_id
+
+DOWNSAMPLED = 'downsampled'
 
 
 def source_weight(document: Document, weights: dict) -> float:
@@ -14,28 +17,24 @@ def source_weight(document: Document, weights: dict) -> float:
     return weights.get(document.source, 1.0)
 
 
-class _Upsample(beam.DoFn):
-    def __init__(self, weights: dict, seed: int):
-        self._weights = weights
-        self._seed = seed
-
-    def process(self, document: Document):
-        weight = source_weight(document, self._weights)
-        if weight == 1.0:
-            yield document
-            return
-        count = copies(weight, self._seed, document.doc_id)
-        if count == 0:
-            yield beam.pvalue.TaggedOutput('dropped', Dropped(
-                'downsampled', document.doc_id, document.source, document.text[:200]))
-            return
-        for copy in range(count):
-            yield document._replace(doc_id=copy_id(document.doc_id, copy))
-        if count > 1:
-            yield beam.pvalue.TaggedOutput('stats', ('upsampled_copies', count - 1))
+def upsample_document(document: Document, weights: dict, seed: int):
+    """The document's copies (itself at weight 1), or Drop when its weight gives none; the copies
+    added are counted as ``upsampled_copies``."""
+    weight = source_weight(document, weights)
+    if weight == 1.0:
+        yield document
+        return
+    count = copies(weight, seed, document.doc_id)
+    if count == 0:
+        yield Drop(DOWNSAMPLED, document.text)
+        return
+    for copy in range(count):
+        yield document._replace(doc_id=copy_id(document.doc_id, copy))
+    if count > 1:
+        yield Count('upsampled_copies', count - 1)
 
 
-class UpsampleSources(beam.PTransform):
+class UpsampleSources(KeepOrDrop):
     """Documents -> ``documents`` (with copies), ``dropped`` (down-sampled away) and ``stats``
     (``upsampled_copies``: copies added, so read + copies = kept + dropped).
 
@@ -43,10 +42,6 @@ class UpsampleSources(beam.PTransform):
     """
 
     def __init__(self, weights: dict, seed: int):
-        super().__init__()
-        self._weights = {name: float(weight) for name, weight in weights.items() if weight != 1}
-        self._seed = seed
-
-    def expand(self, documents):
-        return documents | beam.ParDo(_Upsample(self._weights, self._seed)).with_outputs(
-            'dropped', 'stats', main='documents')
+        weights = {name: float(weight) for name, weight in weights.items() if weight != 1}
+        super().__init__('upsample_sources', functools.partial(upsample_document, weights=weights,
+                                                               seed=seed))

@@ -11,7 +11,6 @@ per output format, so the formats hold the same instances in the same order. Sha
 ``.incomplete/`` and are moved into place by commit_dataset, which deletes the runs; the runs go
 there too unless --sort_temp_dir names another place (runs_folder).
 """
-import hashlib
 import itertools
 from typing import Optional
 
@@ -19,6 +18,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
+from schemas.output_layout import INCOMPLETE_DIR, run_name, runs_folder_name, shard_name
 from schemas.records import ShardInfo
 from wwm.balanced_shards import ShardLayout, piece_of, shard_record
 from wwm.external_sort import run_slice, sorted_records, write_run
@@ -26,29 +26,20 @@ from wwm.hashing import stable_hash64
 from wwm.packed_instances import pack_instance
 from wwm.shard_writers import DigestingSink, ShardFiles
 
-INCOMPLETE_DIR = '.incomplete'
-
 
 def runs_folder(output_dir: str, sort_temp_dir: Optional[str] = None) -> str:
-    """Where a dataset's run files go: the output's ``.incomplete/`` folder, or under
-    ``sort_temp_dir`` a folder named after the output directory, so that every attempt and re-run
-    of one dataset uses the same folder (a killed run's leftovers are found) and two datasets
-    never share one."""
+    """Where a dataset's run files go: the output's ``.incomplete/`` folder, or its folder under
+    ``sort_temp_dir`` (schemas.output_layout.runs_folder_name)."""
     if not sort_temp_dir:
         return FileSystems.join(output_dir, INCOMPLETE_DIR)
-    digest = hashlib.sha256(output_dir.encode('utf-8')).hexdigest()
-    return FileSystems.join(sort_temp_dir, 'runs-%s' % digest[:16])
-
-
-def shard_name(index: int, num_shards: int, extension: str) -> str:
-    return 'part-%05d-of-%05d.%s' % (index, num_shards, extension)
+    return FileSystems.join(sort_temp_dir, runs_folder_name(output_dir))
 
 
 # Records travel to the piece shuffle in lists: a DoFn holds up to this many bytes of them.
 _BATCH_BYTES = 4 << 20
 # A piece holds about this many bytes of records or fewer (piece_bits_for). A worker holds a piece
-# about four times while it sorts it (message, records, sorted list, run file buffers): 32 MB until
-# round K, which peaked at 547-580 MB on the 100 MB corpus, 481-483 with 8 MB.
+# about four times while it sorts it (message, records, sorted list, run file buffers): on the 100 MB
+# corpus a worker peaks at 481-483 MB with 8 MB pieces and at 547-580 MB with 32 MB ones.
 PIECE_BYTES = 8 << 20
 
 
@@ -85,10 +76,6 @@ class _ToPieces(beam.DoFn):
     def _take(self):
         pieces, self._pieces, self._bytes = self._pieces, {}, 0
         return pieces.items()
-
-
-def run_name(piece: int) -> str:
-    return 'run-%06d.bin' % piece
 
 
 class _SortPiece(beam.DoFn):

@@ -16,10 +16,9 @@ stopped and what was left.
 import re
 from typing import Iterator, Optional, Union
 
-from apache_beam.io.filesystems import CompressionTypes, FileSystems
-
 from schemas.records import Document, Dropped
 from schemas.sources import FORMATS, ReadSpec
+from wwm import filesystems
 from wwm.readers import (dureader, json_lines, mediawiki_dump, plain_text, sogou, squad, thucnews,
                          wikiextractor)
 from wwm.readers.decompress import SUFFIXES, decompressing
@@ -124,8 +123,8 @@ def read_documents(path: str, name: str, spec: ReadSpec = ReadSpec(),
     """
     report = report or FileReport()
     compressed = path.lower().endswith(SUFFIXES)
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED if compressed
-                          else CompressionTypes.AUTO) as raw:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED if compressed
+                               else filesystems.AUTO) as raw:
         decompressed = decompressing(raw, path)
         stream = _Replay(decompressed or raw)
         try:

@@ -7,24 +7,13 @@ A and B, B replaced by text from another document half of the time, then random 
 longer side. Only the source of random documents differs: a bounded bucket, not the whole corpus.
 SOP chunks the same way but never leaves the document (see ``create_order_instances``).
 """
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
+from schemas.records import UnmaskedInstance
 from wwm import kernels
 
 Segment = Tuple[List[int], List[int]]
 NO_GROUP = -1
-
-
-class UnmaskedInstance(NamedTuple):
-    """[CLS] A [SEP] B [SEP] (pairs) or [CLS] text [SEP] (packed) before masking.
-
-    group_ids is NO_GROUP at [CLS] and [SEP]; next_sentence_label is 1 for a random B (NSP) or a
-    swapped pair (SOP), 0 otherwise and always 0 for packed text.
-    """
-    token_ids: List[int]
-    segment_ids: List[int]
-    group_ids: List[int]
-    next_sentence_label: int
 
 
 def target_length(max_num_tokens: int, short_seq_prob: float, rng) -> int:
@@ -112,7 +101,7 @@ def create_pair_instances(documents: Sequence[Sequence[Segment]], document_index
                           cls_id: int, sep_id: int) -> List[UnmaskedInstance]:
     """All NSP instances of ``documents[document_index]``; other documents supply random B's.
 
-    In C (wwm/_kernels.c's pair_instances) where it was built, for lists of segments that are
+    In C (wwm/native/_kernels.c's pair_instances) where it was built, for lists of segments that are
     (ids list, groups list) tuples: the same draws from ``rng`` in the same order as
     py_create_pair_instances, the reference, so the same instances (tests/test_kernels.py).
     """

@@ -2,26 +2,18 @@
 words: in C where it was built, in Python otherwise. (NSP instances are made in the same extension:
 wwm/instances.py's create_pair_instances, whose reference is py_create_pair_instances there.)
 
-``setup.py`` builds ``wwm/_kernels.c`` where a C compiler and the Python headers are present (pip
-install, including ``-e``, and Dataflow or Flink workers installing the staged package). At
-dupe_factor 10 each token passes these loops ten times: masking, encoding, packing and unpacking a
-seq-512 instance take about 70 us in C against about 250 in Python (timeit). The Python functions
-below are the reference: the C ones return the same values (tests/test_kernels.py compares them on
-random input), so the output bytes do not depend on whether the extension was built, only the speed
-does. ``compiled`` is None when it was not.
+``compiled`` is the module of wwm/native/_kernels.c, as wwm/native loaded it (None where it was not
+built). At dupe_factor 10 each token passes these loops ten times: masking, encoding, packing and
+unpacking a seq-512 instance take about 70 us in C against about 250 in Python (timeit). The Python
+functions below are the reference: the C ones return the same values (tests/test_kernels.py
+compares them on random input), so the output bytes do not depend on whether the extension was
+built, only the speed does.
 """
 import functools
-import logging
 import struct
 from typing import Callable, List, Sequence, Tuple
 
-try:
-    from wwm import _kernels as compiled
-except ImportError:
-    compiled = None
-    logging.getLogger(__name__).warning(
-        'wwm._kernels is not built (no C compiler when the package was installed?): masking, '
-        'packing and TFRecord encoding use their Python loops, same output, slower at a high dupe_factor')
+from wwm.native import c_kernels as compiled
 
 
 def py_candidate_groups(group_ids: Sequence[int], whole_word: bool, no_group: int) -> List[List[int]]:

@@ -18,9 +18,9 @@ import itertools
 from collections import Counter
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from schemas.records import TrainingInstance
+from schemas.records import TrainingInstance, UnmaskedInstance
 from wwm import kernels
-from wwm.instances import NO_GROUP, UnmaskedInstance
+from wwm.instances import NO_GROUP
 
 STRATEGIES = ('wwm', 'token', 'ngram', 'mac')
 UNITS = ('word', 'token')

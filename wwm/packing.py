@@ -11,7 +11,8 @@ then documents follow each other with a [SEP] between them, which counts towards
 """
 from typing import List, Sequence, Tuple
 
-from wwm.instances import NO_GROUP, Segment, UnmaskedInstance, target_length
+from schemas.records import UnmaskedInstance
+from wwm.instances import NO_GROUP, Segment, target_length
 
 
 def _word_cut(tokens: Sequence[Tuple[int, int]], room: int) -> int:

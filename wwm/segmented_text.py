@@ -2,8 +2,7 @@
 spaces. Their files mix CRLF line ends, a UTF-8 BOM (CityU) and two-space separators (PKU)."""
 from typing import List
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
+from wwm import filesystems
 
 
 def parse_segmented(data: bytes) -> List[List[str]]:
@@ -14,7 +13,7 @@ def parse_segmented(data: bytes) -> List[List[str]]:
 
 def read_segmented(path: str) -> List[List[str]]:
     """``parse_segmented`` of a local or remote (any Beam filesystem) file."""
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED) as handle:
         return parse_segmented(handle.read())
 
 

@@ -8,10 +8,9 @@ from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from schemas.records import TrainingInstance
-from wwm import tfrecord
+from wwm import filesystems, tfrecord
 
 
 def _from_example(features: dict) -> TrainingInstance:
@@ -36,21 +35,21 @@ def _from_rows(table: pa.Table) -> Iterator[TrainingInstance]:
 
 
 def _read_tfrecord(path: str) -> Iterator[TrainingInstance]:
-    compression = CompressionTypes.GZIP if path.endswith('.gz') else CompressionTypes.UNCOMPRESSED
-    with FileSystems.open(path, compression_type=compression) as handle:
+    compression = filesystems.GZIP if path.endswith('.gz') else filesystems.UNCOMPRESSED
+    with filesystems.open_read(path, compression) as handle:
         for record in tfrecord.read_records(handle):
             yield _from_example(tfrecord.decode_example(record))
 
 
 def _read_arrow(path: str) -> Iterator[TrainingInstance]:
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED) as handle:
         reader = pa.ipc.open_file(handle)
         for index in range(reader.num_record_batches):
             yield from _from_rows(pa.Table.from_batches([reader.get_batch(index)]))
 
 
 def _read_parquet(path: str) -> Iterator[TrainingInstance]:
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
         for index in range(parquet.num_row_groups):
             yield from _from_rows(parquet.read_row_group(index))

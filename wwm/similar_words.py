@@ -9,8 +9,7 @@ the word itself, and holds no [UNK]; a word left without candidates is not in th
 import functools
 from typing import Dict, List
 
-from apache_beam.io.filesystems import CompressionTypes, FileSystems
-
+from wwm import filesystems
 from wwm.masking import SimilarWords
 from wwm.vocab import parse_vocab
 from wwm.wordpiece import build_tokenizer
@@ -53,7 +52,7 @@ def tokenize_similar_words(table: Dict[str, List[str]], tokenizer, unk_id: int) 
 
 def read_table_bytes(path: str) -> bytes:
     """The table file, from a local path or any Beam filesystem (gs://...)."""
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED) as handle:
         return handle.read()
 
 

@@ -8,7 +8,7 @@ import collections
 import hashlib
 import unicodedata
 
-from apache_beam.io.filesystems import FileSystems
+from wwm import filesystems
 
 SPECIAL_TOKENS = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')
 NUM_UNUSED = 99
@@ -16,7 +16,7 @@ NUM_UNUSED = 99
 
 def read_vocab_bytes(path: str) -> bytes:
     """The vocab file's bytes, from a local path or any Beam filesystem (gs://...)."""
-    with FileSystems.open(path) as handle:
+    with filesystems.open_read(path) as handle:
         return handle.read()
 
 

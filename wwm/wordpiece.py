@@ -6,28 +6,20 @@ WordPiece one by one would change ids (``1920×1080`` becomes ``1920 × 1080``),
 A token that straddles two words joins them into one masking group.
 
 `tokenizers` is the reference. WordPieceEncoder gives the sentences made only of common characters
-(ideographs, ASCII, punctuation: nearly all Chinese text) to wwm/_wordpiece.c, several times
+(ideographs, ASCII, punctuation: nearly all Chinese text) to wwm/native/_wordpiece.c, several times
 faster, and the others to `tokenizers`; the tokens are the same either way.
 """
 import itertools
-import logging
 import unicodedata
 from typing import List, NamedTuple, Sequence, Tuple
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 from wwm.kernels import group_tokens  # in C where built; the reference is kernels.py_group_tokens
-
-try:
-    from wwm import _wordpiece
-except ImportError:
-    _wordpiece = None
-    logging.getLogger(__name__).warning(
-        'wwm._wordpiece is not built (no C compiler when the package was installed?): WordPiece '
-        'runs in `tokenizers` alone, same tokens, slower')
+from wwm.native import c_wordpiece as _wordpiece  # None where not built: `tokenizers` does it all
 
 MAX_CHARS_PER_WORD = 100  # longer words are one [UNK], as in BERT
-# Character classes of wwm/_wordpiece.c: OTHER sentences go to `tokenizers`.
+# Character classes of wwm/native/_wordpiece.c: OTHER sentences go to `tokenizers`.
 OTHER, SPACE, IDEOGRAPH, PUNCTUATION, WORD, UPPER = range(6)
 _BMP = 0x10000
 # The blocks guessed from Python's unicodedata (Latin, punctuation and symbols, kana, ideographs,
@@ -119,7 +111,7 @@ class Encoded(NamedTuple):
 
 
 class WordPieceEncoder:
-    """`build_tokenizer`'s tokens for sentences, with wwm/_wordpiece.c where it was built."""
+    """`build_tokenizer`'s tokens for sentences, with wwm/native/_wordpiece.c where it was built."""
 
     def __init__(self, vocab: dict, do_lower_case: bool):
         self.tokenizer = build_tokenizer(vocab, do_lower_case)
@@ -144,7 +136,7 @@ class WordPieceEncoder:
 
 
 def character_classes(tokenizer: Tokenizer) -> bytes:
-    """The class of each Basic Multilingual Plane character for wwm/_wordpiece.c, as ``tokenizer``
+    """The class of each Basic Multilingual Plane character for wwm/native/_wordpiece.c, as ``tokenizer``
     treats it: read off its normalizer and pre-tokenizer, not assumed.
 
     A guess from Python's unicodedata is checked against the tokenizer in two calls over all the

@@ -1,23 +1,17 @@
 """jieba's precise mode, with its own tokenizer instance (no global state shared).
 
-The words come from wwm/_jieba.c where it is built: the same steps as jieba's Tokenizer.cut on the
-tokenizer's own dictionary and finalseg's HMM tables, about ten times faster; jieba itself cuts
-where the extension is missing or where finalseg was told to split words (add_force_split).
+The words come from wwm/native/_jieba.c where it is built: the same steps as jieba's Tokenizer.cut
+on the tokenizer's own dictionary and finalseg's HMM tables, about ten times faster; jieba itself
+cuts where the extension is missing or where finalseg was told to split words (add_force_split).
 """
 import io
 import logging
 from array import array
 from typing import List, Optional, Sequence
 
-try:
-    from wwm import _jieba
-except ImportError:
-    _jieba = None
-    logging.getLogger(__name__).warning(
-        'wwm._jieba is not built (no C compiler when the package was installed?): segmentation '
-        'runs in jieba alone, same words, slower')
+from wwm.native import c_jieba as _jieba  # None where not built: jieba itself cuts
 
-_STATES = 'BEMS'  # wwm/_jieba.c's order
+_STATES = 'BEMS'  # wwm/native/_jieba.c's order
 _HAN_FIRST, _HAN_LAST = 0x4E00, 0x9FD5  # the ideographs of jieba's regular expressions
 
 
@@ -30,7 +24,8 @@ def _loaded_tokenizer():
 
 
 def c_table(tokenizer):
-    """wwm/_jieba.c's table of ``tokenizer``'s dictionary as it is now and of finalseg's HMM."""
+    """The C table (wwm/native/_jieba.c) of ``tokenizer``'s dictionary as it is now and of
+    finalseg's HMM."""
     from jieba import finalseg
     missing = finalseg.MIN_FLOAT
     start = array('d', [finalseg.start_P[state] for state in _STATES])

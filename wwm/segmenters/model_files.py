@@ -5,12 +5,11 @@ import shutil
 import tempfile
 from typing import Optional, Tuple
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
+from wwm import filesystems
 
 
 def _copy(source: str, target: str) -> None:
-    with FileSystems.open(source, compression_type=CompressionTypes.UNCOMPRESSED) as reader, \
+    with filesystems.open_read(source, filesystems.UNCOMPRESSED) as reader, \
             open(target, 'wb') as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
 
@@ -21,16 +20,16 @@ def stage_locally(path: str) -> Tuple[str, Optional[str]]:
     A local path is used in place. A remote folder (a neural LTP model) is copied file by file;
     anything else is copied as one file.
     """
-    if FileSystems.get_scheme(path) is None:
+    if not filesystems.is_remote(path):
         return path, None
     folder = tempfile.mkdtemp(prefix='segmenter-model-')
     path = path.rstrip('/')
-    files = FileSystems.match([path + '/*'])[0].metadata_list
+    files = filesystems.match(path + '/*')
     if files:
         local = os.path.join(folder, 'model')
         os.mkdir(local)
-        for metadata in files:
-            _copy(metadata.path, os.path.join(local, metadata.path.rstrip('/').rsplit('/', 1)[-1]))
+        for file_path in files:
+            _copy(file_path, os.path.join(local, file_path.rstrip('/').rsplit('/', 1)[-1]))
     else:
         local = os.path.join(folder, path.rsplit('/', 1)[-1])
         _copy(path, local)

@@ -7,20 +7,14 @@ that overlapped it keep their parts outside it.
 """
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
+from wwm import filesystems
+from wwm.native import c_jieba as _jieba  # its trie also finds the protected words (see matches)
 from wwm.wordpiece import word_spans
-
-try:
-    from wwm import _jieba  # its trie also finds the protected words (see ProtectedWords.matches)
-except ImportError:
-    _jieba = None
 
 
 def read_user_dict(path: str) -> bytes:
     """A dictionary file's bytes, from a local path or any Beam filesystem."""
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with filesystems.open_read(path, filesystems.UNCOMPRESSED) as handle:
         return handle.read()
 
 
@@ -45,7 +39,7 @@ class ProtectedWords:
 
     def matches(self, text: str) -> List[Tuple[int, int]]:
         """Non-overlapping (start, end) of protected words, leftmost first, longest at each start:
-        a walk of wwm/_jieba.c's trie where it was built, else py_matches (the reference)."""
+        a walk of wwm/native/_jieba.c's trie where it was built, else py_matches (the reference)."""
         if self._trie is not None:
             return _jieba.longest(self._trie, text)
         return self.py_matches(text)
@@ -69,7 +63,7 @@ class ProtectedWords:
     def enforce(self, text: str, words: Sequence[str]) -> List[str]:
         """``words`` re-cut so that every protected occurrence is one word. Unchanged when the
         text holds none; otherwise the words are slices of ``text`` between the boundaries.
-        In wwm/_jieba.c where it was built and the words concatenate to the text (jieba's always
+        In wwm/native/_jieba.c where it was built and the words concatenate to the text (jieba's always
         do), else py_enforce (the reference)."""
         if self._trie is not None and type(words) is list:
             protected = _jieba.protect(self._trie, text, words)

@@ -12,9 +12,8 @@ batch. torch is imported on first use: the package itself does not need it.
 """
 import json
 
-from apache_beam.io.filesystems import FileSystems
-
 from schemas.manifest import MANIFEST_NAME
+from wwm import filesystems
 from wwm.bert_padding import padded_features
 from wwm.shard_readers import read_instances
 
@@ -33,7 +32,7 @@ class PretrainingDataset:
     """Instances of the dataset in ``dataset_dir`` (a folder holding manifest.json)."""
 
     def __init__(self, dataset_dir: str, output_format: str = None):
-        with FileSystems.open(FileSystems.join(dataset_dir, MANIFEST_NAME)) as handle:
+        with filesystems.open_read(filesystems.join(dataset_dir, MANIFEST_NAME)) as handle:
             manifest = json.loads(handle.read())
         formats = manifest['formats']
         self.output_format = output_format or next(iter(formats))
@@ -41,7 +40,7 @@ class PretrainingDataset:
             raise ValueError('%s has no %s shards (it has %s)'
                              % (dataset_dir, self.output_format, ', '.join(formats)))
         shards = formats[self.output_format]['shards']
-        self._paths = [FileSystems.join(dataset_dir, shard['file_name']) for shard in shards]
+        self._paths = [filesystems.join(dataset_dir, shard['file_name']) for shard in shards]
         self._records = sum(shard['records'] for shard in shards)
         self.masking = manifest['masking']
         self.max_seq_length = manifest['options']['max_seq_length']

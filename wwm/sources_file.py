@@ -15,20 +15,14 @@ up-sampling weight. YAML, either a list of entries or ``{sources: [entries]}``::
 
 Parsing is kept free of Beam and file systems: the job reads the file and matches the globs.
 """
-from typing import List, NamedTuple
+from typing import List
 
 import yaml
 
-from schemas.sources import FORMATS, ReadSpec
+from schemas.sources import FORMATS, ReadSpec, SourceEntry
 from wwm.readers.encodings import normalize_encoding
 
 KEYS = ('path', 'format', 'encoding', 'text_field', 'weight')
-
-
-class SourceEntry(NamedTuple):
-    pattern: str
-    spec: ReadSpec
-    weight: float
 
 
 def _entry(number: int, raw, defaults: ReadSpec) -> SourceEntry:

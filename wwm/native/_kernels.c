@@ -7,7 +7,9 @@
  * 0.60-0.64 us a character in Python, 0.11 in C.
  * Each function returns exactly what its Python reference in wwm/kernels.py returns
  * (tests/test_kernels.py compares them on random input), so output does not depend on whether
- * this module was built.
+ * this module was built. Why C: no library does these project-specific loops, and the same
+ * 10 MB dupe-10 job took 55-58 s with this module against 82.5 s with the Python loops
+ * (benchmarks/history/scale_history.md has the measurement).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
