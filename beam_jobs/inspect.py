@@ -20,8 +20,8 @@ import zlib
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from beam_jobs.failures import OneLineErrorParser, UsageError
-from beam_jobs.output_folder import VOCAB_NAME
-from schemas.manifest import MANIFEST_NAME, parse_manifest, tokens_by_source
+from schemas.manifest import parse_manifest, tokens_by_source
+from schemas.output_layout import MANIFEST_NAME, VOCAB_NAME
 from wwm import html_report
 from wwm.dataset_stats import DatasetStats
 from wwm.shard_readers import read_instances

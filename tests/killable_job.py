@@ -15,8 +15,8 @@ import time
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.build_pretraining_data import run
+from schemas.output_layout import INCOMPLETE_DIR
 from transforms import commit_dataset
-from transforms.write_shards import INCOMPLETE_DIR
 
 FREEZE_S = 600
 

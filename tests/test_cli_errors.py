@@ -21,10 +21,9 @@ from beam_jobs.build_pretraining_data import run
 from beam_jobs.config import build_config
 from beam_jobs.failures import UsageError
 from beam_jobs.options import parse_options
-from beam_jobs.output_folder import RUN_MARKER_NAME
+from schemas.output_layout import INCOMPLETE_DIR, RUN_MARKER_NAME
 from tests.cli import assert_one_error_line, run_job_cli, start_job_cli
 from tests.conftest import DEMO_CORPUS, ROOT
-from transforms.write_shards import INCOMPLETE_DIR
 from wwm.vocab import SPECIAL_TOKENS
 
 DETAILS = re.compile(r' \(details in (\S+)\)$')

@@ -62,6 +62,7 @@ def _reasons(records):
 _CAPPED = '''
 import json, resource, sys
 sys.path.insert(0, %r)
+import apache_beam.io.filesystems  # the job reads with Beam loaded (wwm.filesystems imports it on first use)
 from wwm.document_files import FileReport, read_documents
 from schemas.sources import ReadSpec
 
