@@ -54,14 +54,14 @@ from transforms.split_sentences import SplitSentences
 from transforms.tokenize_wordpiece import TokenizeWordPiece
 from transforms.upsample_sources import UpsampleSources, source_weight
 from transforms.write_shards import PIECE_BYTES, WriteShards
-from wwm import vocab as vocab_lib
-from wwm.balanced_shards import piece_bits_for
-from wwm.document_files import read_documents
+from wwm.tokens import vocab as vocab_lib
+from wwm.records.balanced_shards import piece_bits_for
+from wwm.readers.document_files import read_documents
 from wwm.native import fallback_warning, native_kernels
 from wwm.readers.decompress import SUFFIXES
-from wwm.similar_words import load_similar_words, parse_similar_words, read_table_bytes
-from wwm.text_cleaning import clean_text
-from wwm.word_boundaries import chinese_char_ids
+from wwm.instances.similar_words import load_similar_words, parse_similar_words, read_table_bytes
+from wwm.text.cleaning import clean_text
+from wwm.instances.word_boundaries import chinese_char_ids
 
 REJECT_SAMPLES = 20
 # Bytes of shard records a byte of input text makes per copy (--dupe_factor), a little over what

@@ -22,15 +22,15 @@ from beam_jobs.path_checks import (absolute, check_file, check_segmenter_model, 
 from beam_jobs.runner_options import runner_problem
 from schemas.sources import FORMATS, MIN_MAX_DOCUMENT_CHARS, InputFile, ReadSpec
 from transforms.create_instances import SENTENCE_PAIRS, InstanceConfig, needs_buckets
-from wwm.converter_markup import VARIANT_CHAINS
+from wwm.text.converter_markup import VARIANT_CHAINS
 from wwm.dedup import NearDuplicateParams, band_layout
-from wwm.filters import FilterThresholds
-from wwm.masking import (DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNITS as MASK_UNITS,
+from wwm.text.filters import FilterThresholds
+from wwm.instances.masking import (DEFAULT_NGRAM_PROBS, STRATEGIES as MASK_STRATEGIES, UNITS as MASK_UNITS,
                          MaskingConfig)
 from wwm.readers.encodings import normalize_encoding
 from wwm.segmenters import MODEL_SEGMENTERS, SEGMENTERS
-from wwm.shard_writers import TFRECORD_COMPRESSIONS, output_specs
-from wwm.text_cleaning import URL_POLICIES, CleaningOptions
+from wwm.records.shard_writers import TFRECORD_COMPRESSIONS, output_specs
+from wwm.text.cleaning import URL_POLICIES, CleaningOptions
 
 # The options the manifest does not record, and why; it records every other one.
 UNRECORDED_OPTIONS = {

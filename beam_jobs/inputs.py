@@ -8,7 +8,7 @@ from apache_beam.io.filesystems import FileSystems
 from beam_jobs.failures import UsageError
 from beam_jobs.path_checks import check_file, file_problem, is_local
 from schemas.sources import InputFile, ReadSpec, SourceEntry
-from wwm.sources_file import parse_sources
+from wwm.readers.sources_file import parse_sources
 
 
 def _existing_local_path(value: str) -> bool:

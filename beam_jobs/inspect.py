@@ -22,10 +22,10 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from beam_jobs.failures import OneLineErrorParser, UsageError
 from schemas.manifest import parse_manifest, tokens_by_source
 from schemas.output_layout import MANIFEST_NAME, VOCAB_NAME
-from wwm import html_report
-from wwm.dataset_stats import DatasetStats
-from wwm.shard_readers import read_instances
-from wwm.vocab import parse_vocab
+from wwm.report import html as html_report
+from wwm.report.stats import DatasetStats
+from wwm.records.shard_readers import read_instances
+from wwm.tokens.vocab import parse_vocab
 
 _CHUNK = 1 << 20
 _DAMAGED = (ValueError, OSError, EOFError, zlib.error)

@@ -16,9 +16,9 @@ from beam_jobs.failures import OneLineErrorParser, UsageError
 from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES, FORMATS,
                              MIN_MAX_DOCUMENT_CHARS)
 from wwm.dedup import NearDuplicateParams
-from wwm.filters import FilterThresholds
+from wwm.text.filters import FilterThresholds
 from wwm.segmenters import DEFAULT_SEGMENTER, SEGMENTERS
-from wwm.shard_writers import OUTPUT_FORMATS
+from wwm.records.shard_writers import OUTPUT_FORMATS
 
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128

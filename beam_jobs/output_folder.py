@@ -34,7 +34,7 @@ from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_
                                    is_reject_name, is_run_name, is_runs_folder_name, is_shard_name,
                                    shard_name)
 from transforms.write_shards import runs_folder
-from wwm.shard_writers import output_specs
+from wwm.records.shard_writers import output_specs
 
 _MARKER_OWNER = 'zh-wwm-data build_pretraining_data'
 # Beam's FileSystems.match and delete take every path as a pattern: no way to quote these.

@@ -17,8 +17,8 @@ import time
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.failures import OneLineErrorParser, UsageError
-from wwm.segmentation_score import score_corpus
-from wwm.segmented_text import read_segmented
+from wwm.segmenters.segmentation_score import score_corpus
+from wwm.segmenters.segmented_text import read_segmented
 from wwm.segmenters import make_segmenter
 from wwm.segmenters.legacy_training import DEV_FRACTION, train_cws_model
 

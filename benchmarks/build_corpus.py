@@ -13,8 +13,8 @@ import os
 import pathlib
 import random
 
-from wwm.sentences import split_sentences
-from wwm.text_cleaning import clean_text
+from wwm.text.sentences import split_sentences
+from wwm.text.cleaning import clean_text
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[1].parent / 'shared' / 'data'
 

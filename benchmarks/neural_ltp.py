@@ -20,8 +20,8 @@ import time
 from benchmarks.throughput import read_documents
 from tests.ltp_random_model import ELECTRA_BASE, ELECTRA_SMALL, SPECIAL_TOKENS, write_random_ltp_model
 from wwm.segmenters import make_segmenter
-from wwm.sentences import split_sentences
-from wwm.vocab import parse_vocab, read_vocab_bytes
+from wwm.text.sentences import split_sentences
+from wwm.tokens.vocab import parse_vocab, read_vocab_bytes
 
 SIZES = {'small': ELECTRA_SMALL, 'base': ELECTRA_BASE}
 

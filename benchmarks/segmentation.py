@@ -19,11 +19,11 @@ import tempfile
 import time
 
 from tests.ltp_random_model import ELECTRA_SMALL, SPECIAL_TOKENS, write_random_ltp_model
-from wwm.segmentation_score import score_corpus
-from wwm.segmented_text import read_segmented
+from wwm.segmenters.segmentation_score import score_corpus
+from wwm.segmenters.segmented_text import read_segmented
 from wwm.segmenters import make_segmenter
 from wwm.segmenters.legacy_training import train_cws_model
-from wwm.vocab import parse_vocab, read_vocab_bytes
+from wwm.tokens.vocab import parse_vocab, read_vocab_bytes
 
 DEFAULT_DATA = pathlib.Path(os.environ.get(
     'WWM_SHARED_DATA', pathlib.Path(__file__).resolve().parents[1].parent / 'shared' / 'data'))

@@ -31,15 +31,15 @@ import time
 
 from benchmarks.build_corpus import DEFAULT_DATA
 from benchmarks.process_monitor import run_measured
-from wwm import vocab as vocab_lib
+from wwm.tokens import vocab as vocab_lib
 from wwm.hashing import seeded_rng
-from wwm.instances import create_pair_instances
-from wwm.masking import MaskingConfig, mask_instance
+from wwm.instances.pairs import create_pair_instances
+from wwm.instances.masking import MaskingConfig, mask_instance
 from wwm.segmenters import make_segmenter
-from wwm.sentences import split_sentences
-from wwm.text_cleaning import clean_text
-from wwm.tfrecord import encode_instance, frame_record
-from wwm.wordpiece import WordPieceEncoder, align_encoding
+from wwm.text.sentences import split_sentences
+from wwm.text.cleaning import clean_text
+from wwm.records.tfrecord import encode_instance, frame_record
+from wwm.tokens.wordpiece import WordPieceEncoder, align_encoding
 
 
 def read_documents(path: pathlib.Path, max_chars: int = 0) -> list:
@@ -54,7 +54,7 @@ def read_documents(path: pathlib.Path, max_chars: int = 0) -> list:
 
 
 def legacy_model(data_dir: pathlib.Path, folder: str) -> str:
-    from wwm.segmented_text import read_segmented
+    from wwm.segmenters.segmented_text import read_segmented
     from wwm.segmenters.legacy_training import train_cws_model
     gold = read_segmented(str(data_dir / 'sighan2005' / 'pku_test_gold.utf8'))
     path = str(pathlib.Path(folder) / 'cws_model.bin')

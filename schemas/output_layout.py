@@ -21,7 +21,7 @@ folder and '/'-separated; joining them to a folder is left to Beam's FileSystems
 import hashlib
 import re
 
-from wwm.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS, output_specs
+from wwm.records.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS, output_specs
 
 MANIFEST_NAME = 'manifest.json'
 VOCAB_NAME = 'vocab.txt'

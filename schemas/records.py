@@ -56,7 +56,7 @@ class InstanceKey(NamedTuple):
 class UnmaskedInstance(NamedTuple):
     """[CLS] A [SEP] B [SEP] (pairs) or [CLS] text [SEP] (packed) before masking.
 
-    group_ids is -1 (``wwm.instances.NO_GROUP``) at [CLS] and [SEP]; next_sentence_label is 1 for a
+    group_ids is -1 (``wwm.instances.pairs.NO_GROUP``) at [CLS] and [SEP]; next_sentence_label is 1 for a
     random B (NSP) or a swapped pair (SOP), 0 otherwise and always 0 for packed text.
     """
     token_ids: List[int]

@@ -1,5 +1,5 @@
 """How each input file is read: the records that carry --input_format/--input_encoding/... or one
-entry of a ``--sources`` file (parsed by wwm/sources_file.py) from option validation to the reading
+entry of a ``--sources`` file (parsed by wwm/readers/sources_file.py) from option validation to the reading
 stage."""
 from typing import NamedTuple
 

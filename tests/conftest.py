@@ -13,6 +13,7 @@ DEMO_CORPUS = ROOT / 'examples' / 'demo_corpus'
 def pytest_configure(config):
     config.addinivalue_line('markers', 'flink: runs a local Flink session cluster (needs Java and Maven)')
     config.addinivalue_line('markers', "prism: runs Beam's Prism runner (needs Go)")
+    config.addinivalue_line('markers', 'job: runs the whole job end to end (tests/jobs/; -m "not job" skips)')
 
 
 def shared_file(relative: str) -> pathlib.Path:
@@ -29,7 +30,7 @@ def real_vocab_path():
 
 @pytest.fixture(scope='session')
 def real_vocab(real_vocab_path):
-    from wwm.vocab import parse_vocab
+    from wwm.tokens.vocab import parse_vocab
     return parse_vocab(real_vocab_path.read_bytes())
 
 

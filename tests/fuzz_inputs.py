@@ -17,7 +17,7 @@ Targets, and what must hold for every generated input:
   random Unicode; strings assembled from markup fragments (tags, comments, entities, templates,
   links, converter markup, headings, URLs, addresses, spaces, punctuation); such strings repeated
   into runs of up to ``MAX_RUN_CHARS`` characters, where a pass with quadratic time shows.
-- ``readers``: ``wwm.document_files.read_documents`` on bytes written to a temporary file: random
+- ``readers``: ``wwm.readers.document_files.read_documents`` on bytes written to a temporary file: random
   bytes, and small valid files of every format mutated (bytes flipped, inserted, repeated or cut,
   hostile fragments such as deep nesting, BOMs, stray tags and undecodable bytes put in), encoded
   in UTF-8, GB18030 or UTF-16, read with ``auto`` or a given format and encoding, plain or
@@ -52,17 +52,17 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from schemas.records import Document, Dropped
 from schemas.sources import FORMATS, ReadSpec
 from tests.conftest import ROOT
-from wwm.boilerplate import BoilerplateResult, remove_boilerplate
-from wwm.converter_markup import TRADITIONAL, resolve_converter_markup
+from wwm.text.boilerplate import BoilerplateResult, remove_boilerplate
+from wwm.text.converter_markup import TRADITIONAL, resolve_converter_markup
 from wwm.dedup import normalize
-from wwm.document_files import read_documents
-from wwm.filters import FilterThresholds, Rejection, rejection
-from wwm.html_text import strip_html
+from wwm.readers.document_files import read_documents
+from wwm.text.filters import FilterThresholds, Rejection, rejection
+from wwm.text.html import strip_html
 from wwm.readers.decompress import SUFFIXES
 from wwm.readers.encodings import ENCODINGS
 from wwm.readers.wikitext import is_disambiguation, wikitext_to_text
-from wwm.sentences import split_sentences
-from wwm.text_cleaning import CleaningOptions, clean_with_counts
+from wwm.text.sentences import split_sentences
+from wwm.text.cleaning import CleaningOptions, clean_with_counts
 
 TEXT_SECONDS = 2.0
 SECONDS_PER_CHAR = 10e-6   # 1 s more per 100,000 characters: 5x what the slowest pass needs

@@ -12,8 +12,8 @@ from schemas.records import InstanceKey, TrainingInstance
 from tests.conftest import shared_file
 from transforms.commit_dataset import CommitDataset
 from transforms.write_shards import WriteShards
-from wwm.shard_readers import read_instances
-from wwm.shard_writers import output_specs
+from wwm.records.shard_readers import read_instances
+from wwm.records.shard_writers import output_specs
 
 ALL_FORMATS = ('tfrecord', 'arrow', 'parquet')
 

@@ -2,8 +2,8 @@
 import json
 
 from tests.conftest import shared_file
-from wwm.sentences import split_sentences
-from wwm.text_cleaning import clean_text
+from wwm.text.sentences import split_sentences
+from wwm.text.cleaning import clean_text
 
 
 def thucnews_documents(limit=None) -> list:
@@ -25,7 +25,7 @@ def tokenized_documents(texts, vocab) -> list:
     """Documents as the pipeline holds them after tokenization: per sentence (ids, group numbers),
     group numbers increasing through the document; with jieba's words of each sentence."""
     from wwm.segmenters import make_segmenter
-    from wwm.wordpiece import align_sentence, build_tokenizer
+    from wwm.tokens.wordpiece import align_sentence, build_tokenizer
 
     tokenizer = build_tokenizer(vocab, True)
     segmenter = make_segmenter('jieba')

@@ -3,7 +3,7 @@ of the SIGHAN 2005 PKU gold lines, and a tiny random-weight neural LTP model fol
 import pytest
 
 from tests.conftest import DEMO_CORPUS, shared_file
-from wwm.segmented_text import read_segmented
+from wwm.segmenters.segmented_text import read_segmented
 
 TRAIN_FRACTION = 0.8
 

@@ -1,11 +1,11 @@
 """Cleaning: converter markup, HTML, URLs/e-mails, invisible characters, whitespace (see
-wwm.text_cleaning). Documents left empty are dropped with reason ``empty``.
+wwm.text.cleaning). Documents left empty are dropped with reason ``empty``.
 """
 import functools
 
 from schemas.records import Document
 from transforms.keep_or_drop import Count, Drop, KeepOrDrop
-from wwm.text_cleaning import CleaningOptions, clean_with_counts
+from wwm.text.cleaning import CleaningOptions, clean_with_counts
 
 EMPTY = 'empty'
 

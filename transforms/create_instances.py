@@ -13,9 +13,9 @@ import apache_beam as beam
 
 from schemas.records import InstanceKey, TokenizedDocument
 from wwm.hashing import seeded_rng, stable_hash64
-from wwm.instances import create_order_instances, create_pair_instances
-from wwm.packed_documents import pack_tokenized, unpack_tokenized
-from wwm.packing import pack_across_documents, pack_document
+from wwm.instances.pairs import create_order_instances, create_pair_instances
+from wwm.records.packed_documents import pack_tokenized, unpack_tokenized
+from wwm.instances.packing import pack_across_documents, pack_document
 
 SENTENCE_PAIRS = ('nsp', 'sop', 'none')
 
@@ -38,7 +38,7 @@ def needs_buckets(sentence_pair: str, cross_document: bool) -> bool:
 def _bucket_of(document: TokenizedDocument, seed: int, num_documents: float, bucket_size: int):
     """(bucket, (doc_id, packed document)).
 
-    The document travels packed by us (wwm/packed_documents.py): a (str, bytes) pair is copied as
+    The document travels packed by us (wwm/records/packed_documents.py): a (str, bytes) pair is copied as
     it is by Beam's coder, where a TokenizedDocument (a NamedTuple, which Beam pickles) would be
     unpickled and pickled again by the runner that groups it: on the local runner that cost a third
     of a second per million characters of the runner's CPU, taken from the workers' cores. Packed,

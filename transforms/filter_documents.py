@@ -1,11 +1,11 @@
 """Document filters: boilerplate lines removed, then too short / too little Chinese / too
-repetitive documents dropped (see wwm.boilerplate and wwm.filters)."""
+repetitive documents dropped (see wwm.text.boilerplate and wwm.text.filters)."""
 import functools
 
 from schemas.records import Document
 from transforms.keep_or_drop import Count, Drop, KeepOrDrop
-from wwm.boilerplate import remove_boilerplate
-from wwm.filters import FilterThresholds, rejection
+from wwm.text.boilerplate import remove_boilerplate
+from wwm.text.filters import FilterThresholds, rejection
 
 BOILERPLATE_ONLY = 'boilerplate_only'
 

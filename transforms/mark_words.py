@@ -1,12 +1,12 @@
 """Dynamic masking: no masks, each instance carries its word boundaries for the trainer.
 
-Fills TrainingInstance.word_ids and chinese_ref (see wwm.word_boundaries); the trainer masks whole
+Fills TrainingInstance.word_ids and chinese_ref (see wwm.instances.word_boundaries); the trainer masks whole
 words anew each epoch, e.g. with wwm.training.collator.
 """
 import apache_beam as beam
 
 from schemas.records import TrainingInstance
-from wwm.word_boundaries import chinese_ref, word_ids
+from wwm.instances.word_boundaries import chinese_ref, word_ids
 
 
 def _mark(keyed_instance, chinese_ids):

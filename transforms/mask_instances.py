@@ -1,4 +1,4 @@
-"""Static masking: each instance masked with its own seeded randomness (see wwm.masking).
+"""Static masking: each instance masked with its own seeded randomness (see wwm.instances.masking).
 
 Besides the masked instances, outputs ``stats``: per instance a dict of counts for the manifest
 (masked words, n-gram lengths, similar-word replacements and fallbacks).
@@ -6,7 +6,7 @@ Besides the masked instances, outputs ``stats``: per instance a dict of counts f
 import apache_beam as beam
 
 from wwm.hashing import seeded_rng
-from wwm.masking import mask_instance
+from wwm.instances.masking import mask_instance
 
 
 class _Mask(beam.DoFn):

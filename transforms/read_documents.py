@@ -1,4 +1,4 @@
-"""Read documents from the input files, each in its format (see wwm.document_files, wwm/readers)."""
+"""Read documents from the input files, each in its format (see wwm.readers.document_files, wwm/readers)."""
 import logging
 
 import apache_beam as beam
@@ -6,7 +6,7 @@ import apache_beam as beam
 from schemas.sources import InputFile
 from transforms.count_stats import per_source
 from transforms.keep_or_drop import Count, KeepOrDrop
-from wwm.document_files import FileReport, read_documents
+from wwm.readers.document_files import FileReport, read_documents
 
 
 def parse_file(input_file: InputFile):

@@ -1,8 +1,8 @@
-"""Split documents into sentences (Chinese and mixed text; see wwm.sentences)."""
+"""Split documents into sentences (Chinese and mixed text; see wwm.text.sentences)."""
 import apache_beam as beam
 
 from schemas.records import Document, SentencedDocument
-from wwm.sentences import split_sentences
+from wwm.text.sentences import split_sentences
 
 
 class SplitSentences(beam.PTransform):

@@ -1,4 +1,4 @@
-"""WordPiece tokenization, each token tagged with its masking group (see wwm.wordpiece).
+"""WordPiece tokenization, each token tagged with its masking group (see wwm.tokens.wordpiece).
 
 Sentences that give no token are left out; a document that gives none is dropped (``no_tokens``).
 """
@@ -8,8 +8,8 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import SegmentedDocument, TokenizedDocument
 from transforms.keep_or_drop import Drop, KeepOrDrop
-from wwm.vocab import parse_vocab
-from wwm.wordpiece import WordPieceEncoder, align_encoding
+from wwm.tokens.vocab import parse_vocab
+from wwm.tokens.wordpiece import WordPieceEncoder, align_encoding
 
 NO_TOKENS = 'no_tokens'
 STAGE = 'tokenize_wordpiece'

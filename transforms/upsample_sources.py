@@ -1,13 +1,13 @@
 """Up-sample (or down-sample) documents by the weight of the source file they come from.
 
 Placed after cleaning, filters and deduplication (so copies are not removed as duplicates) and
-before sentence splitting. See wwm.upsampling for how weights become copies.
+before sentence splitting. See wwm.readers.upsampling for how weights become copies.
 """
 import functools
 
 from schemas.records import Document
 from transforms.keep_or_drop import Count, Drop, KeepOrDrop
-from wwm.upsampling import copies, copy_id
+from wwm.readers.upsampling import copies, copy_id
 
 DOWNSAMPLED = 'downsampled'
 

@@ -2,7 +2,7 @@
 
 Every record gets a seeded hash of its InstanceKey; the global order is (hash, key), a function of
 the input, options and seed alone, not of the runner or worker count. Shard s holds a contiguous
-range of that order and shard sizes differ by at most one record (wwm/balanced_shards.py says how,
+range of that order and shard sizes differ by at most one record (wwm/records/balanced_shards.py says how,
 without any stage holding the corpus). The order is cut into pieces by the top bits of the hash,
 sized to about PIECE_BYTES from the expected bytes of records (WriteShards' ``piece_bits``); each
 piece is sorted on its own and kept in a run file, so no element that crosses the shuffle grows
@@ -20,11 +20,11 @@ from apache_beam.transforms.window import GlobalWindows
 
 from schemas.output_layout import INCOMPLETE_DIR, run_name, runs_folder_name, shard_name
 from schemas.records import ShardInfo
-from wwm.balanced_shards import ShardLayout, piece_of, shard_record
-from wwm.external_sort import run_slice, sorted_records, write_run
+from wwm.records.balanced_shards import ShardLayout, piece_of, shard_record
+from wwm.records.external_sort import run_slice, sorted_records, write_run
 from wwm.hashing import stable_hash64
-from wwm.packed_instances import pack_instance
-from wwm.shard_writers import DigestingSink, ShardFiles
+from wwm.records.packed_instances import pack_instance
+from wwm.records.shard_writers import DigestingSink, ShardFiles
 
 
 def runs_folder(output_dir: str, sort_temp_dir: Optional[str] = None) -> str:
@@ -140,7 +140,7 @@ def _layout(piece_counts: dict, num_shards: int) -> ShardLayout:
 class WriteShards(beam.PTransform):
     """(InstanceKey, TrainingInstance) -> (output format, ShardInfo): ``num_shards`` files per spec.
 
-    ``specs`` are wwm.shard_writers.OutputSpec; with fewer records than shards some files are empty.
+    ``specs`` are wwm.records.shard_writers.OutputSpec; with fewer records than shards some files are empty.
     ``piece_bits`` cuts the order into 2^piece_bits pieces: piece_bits_for(the expected bytes of
     records, PIECE_BYTES). Fewer bits than that make larger pieces (more memory to sort one), more
     make smaller ones (more elements and files); the output is the same bytes either way.

@@ -26,7 +26,7 @@ from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
-from wwm.filters import word_chars
+from wwm.text.filters import word_chars
 
 MINHASH_SEED = 1
 MINHASH_SCHEME = 'affine32'  # datasketch's scheme that permutations() draws (its default since 2.0)
@@ -123,7 +123,7 @@ def _optimal_layout(threshold: float, num_perm: int) -> Tuple[int, int]:
     Not datasketch's own function: its LSH module imports scipy to integrate, 0.45 s of every
     run's start-up on the runner alone. The probabilities are polynomials of degree bands x rows
     <= num_perm in the similarity, which Gauss-Legendre quadrature on num_perm / 2 + 1 nodes
-    integrates exactly (tests/test_dedup.py compares the choice with datasketch's).
+    integrates exactly (tests/wwm/test_dedup.py compares the choice with datasketch's).
     """
     nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
     below = threshold / 2 * (nodes + 1)                    # the nodes on [0, threshold]
@@ -190,7 +190,7 @@ def permutations(num_perm: int) -> np.ndarray:
     scheme='affine32')``, drawn as it draws them (numpy's RandomState): a odd, b any 32-bit value.
 
     Drawn here rather than by datasketch, whose import pulls in scipy (see _optimal_layout); the
-    pipeline draws them once when it is built and ships them with its DoFn. tests/test_dedup.py
+    pipeline draws them once when it is built and ships them with its DoFn. tests/wwm/test_dedup.py
     compares them with datasketch's.
     """
     generator = np.random.RandomState(MINHASH_SEED)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Submit the job to Google Cloud Dataflow. Not run here (no Google Cloud access); tests check its
-# options against the job's own checks (tests/test_deploy_files.py). See docs/deploy.md.
+# options against the job's own checks (tests/deploy/test_deploy_files.py). See docs/deploy.md.
 #
 #   PROJECT=my-project REGION=europe-west4 BUCKET=my-bucket deploy/dataflow/launch.sh \
 #       --input 'gs://my-bucket/corpus/*.txt' --output_dir gs://my-bucket/wwm-128 \

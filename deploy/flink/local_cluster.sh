@@ -29,7 +29,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 # The versions that ran here. Beam 2.62.0 is the newest Beam whose Flink runner and job service
-# Maven Central serves together here (tests/test_deploy_files.py keeps the deploy files in step).
+# Maven Central serves together here (tests/deploy/test_deploy_files.py keeps the deploy files in step).
 FLINK_VERSION=1.19.0
 FLINK_MINOR="${FLINK_VERSION%.*}"
 BEAM_JOB_SERVER_VERSION=2.62.0

@@ -2,8 +2,8 @@
 # Submit the job to Beam's Flink job server: the local session cluster of deploy/flink/local_cluster.sh
 # (which prints the settings to use), deploy/flink/docker-compose.yaml, or the Kubernetes manifests in
 # deploy/flink/k8s with the job server's ports forwarded. The test suite runs this script against the
-# local Flink cluster (tests/test_flink_cluster.py) and against Beam's local job service
-# (tests/test_deploy_files.py).
+# local Flink cluster (tests/deploy/test_flink_cluster.py) and against Beam's local job service
+# (tests/deploy/test_deploy_files.py).
 #
 #   deploy/flink/submit.sh --input '/srv/zh-wwm/corpus/*.txt' --output_dir /srv/zh-wwm/out \
 #       --vocab_file /srv/zh-wwm/vocab.txt [job options]

@@ -5,9 +5,9 @@ headers are present (pip install, ``-e`` included, and Dataflow or Flink workers
 staged package):
 
 - ``kernels`` (_kernels.c): the per-token loops of masking, packing, TFRecord encoding and token
-  grouping; the Python references are in wwm/kernels.py.
+  grouping; the Python references are in wwm/native/kernels.py.
 - ``wordpiece`` (_wordpiece.c): WordPiece for sentences of common characters; the reference is
-  `tokenizers` (wwm/wordpiece.py).
+  `tokenizers` (wwm/tokens/wordpiece.py).
 - ``jieba`` (_jieba.c): jieba's precise mode and the protected words' trie; the references are
   jieba itself (wwm/segmenters/jieba_backend.py) and ProtectedWords.py_matches / py_enforce.
 

@@ -7,7 +7,7 @@
  * user dictionary loaded before counts) in a trie, and finalseg's HMM tables. The arithmetic is
  * the same double arithmetic in the same order, and ties are broken as Python's max() of tuples
  * breaks them (the larger end, the later state letter), so the words are jieba's own.
- * tests/test_jieba_kernel.py compares both on the real corpora and on random text. The same trie
+ * tests/wwm/segmenters/test_jieba_kernel.py compares both on the real corpora and on random text. The same trie
  * code also holds a user dictionary's protected words (words, longest, protect: protected_words.py).
  *
  * Why a port rather than rjieba (jieba-rs, on PyPI): `python -m benchmarks.rjieba_vs_port` on the

@@ -5,8 +5,8 @@
  * 27-32, the 80/10/10 replacement ~20, encoding 57-64, packing and unpacking 30), in C about 70.
  * Grouping the tokens of a sentence into words (group_tokens) runs once per token, at tokenization:
  * 0.60-0.64 us a character in Python, 0.11 in C.
- * Each function returns exactly what its Python reference in wwm/kernels.py returns
- * (tests/test_kernels.py compares them on random input), so output does not depend on whether
+ * Each function returns exactly what its Python reference in wwm/native/kernels.py returns
+ * (tests/wwm/native/test_kernels.py compares them on random input), so output does not depend on whether
  * this module was built. Why C: no library does these project-specific loops, and the same
  * 10 MB dupe-10 job took 55-58 s with this module against 82.5 s with the Python loops
  * (benchmarks/history/scale_history.md has the measurement).
@@ -529,7 +529,7 @@ error:
     return NULL;
 }
 
-/* The list types of wwm/packed_instances.py: struct's standard sizes, little-endian. */
+/* The list types of wwm/records/packed_instances.py: struct's standard sizes, little-endian. */
 static int
 type_range(char code, int *size, long long *low, long long *high)
 {
@@ -628,7 +628,7 @@ done:
 }
 
 /* pack_lists(label, lists, typecodes) -> bytes: the label as int64, then each list packed in the
- * narrowest of its typecodes (wwm/packed_instances.py's format). */
+ * narrowest of its typecodes (wwm/records/packed_instances.py's format). */
 static PyObject *
 pack_lists(PyObject *self, PyObject *args)
 {
@@ -781,7 +781,7 @@ crc32c(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLong(crc);
 }
 
-/* One list of a packed instance (wwm/packed_instances.py), read in place. */
+/* One list of a packed instance (wwm/records/packed_instances.py), read in place. */
 typedef struct {
     const unsigned char *values;
     int size, is_signed;
@@ -1286,7 +1286,7 @@ done:
 }
 
 
-/* Google's NSP instances of one document (wwm/instances.py's py_create_pair_instances, which is
+/* Google's NSP instances of one document (wwm/instances/pairs.py's py_create_pair_instances, which is
  * the reference): the same calls to rng.random and rng.randint in the same order, so the same
  * instances. Tokens are the documents' own int objects, referenced, never converted. */
 

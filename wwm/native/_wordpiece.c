@@ -1,4 +1,4 @@
-/* BERT WordPiece tokenization of the common characters, in C; wwm/wordpiece.py uses it.
+/* BERT WordPiece tokenization of the common characters, in C; wwm/tokens/wordpiece.py uses it.
  *
  * `tokenizers` (BertNormalizer, BertPreTokenizer, WordPiece) takes about 3 us a character of
  * Chinese text on our machine, a third of jieba's time and so a quarter of the job's floor: it
@@ -7,9 +7,9 @@
  * an ideograph or a punctuation mark is a word of its own, whitespace separates words, ASCII
  * letters are lowercased, and a word is cut into the longest vocabulary pieces, left to right.
  * encode() does exactly that for a sentence whose every character is in such a class, and returns
- * None for any other sentence, which wwm/wordpiece.py gives to `tokenizers`. The classes are not
+ * None for any other sentence, which wwm/tokens/wordpiece.py gives to `tokenizers`. The classes are not
  * guessed here: wordpiece.py reads each character's class off `tokenizers` itself.
- * tests/test_wordpiece.py compares both on the real corpora and on random text. Why C: `tokenizers`
+ * tests/wwm/tokens/test_wordpiece.py compares both on the real corpora and on random text. Why C: `tokenizers`
  * is the library that gives BERT's exact ids and offsets, and it spends most of its time on
  * alignments this case does not need: tokens with their word groups for the same 594 K characters
  * took 1.32 s with `tokenizers` and 0.27 s with this module, one core, best of five
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Character classes, as wwm/wordpiece.py numbers them. */
+/* Character classes, as wwm/tokens/wordpiece.py numbers them. */
 enum { OTHER = 0, SPACE = 1, IDEOGRAPH = 2, PUNCTUATION = 3, WORD = 4, UPPER = 5 };
 #define CODE_POINTS 65536
 #define PREFIX "##"

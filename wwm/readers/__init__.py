@@ -1,1 +1,1 @@
-"""Readers of the input formats, one module each; ``wwm.document_files`` picks one per file."""
+"""Readers of the input formats, one module each; ``wwm.readers.document_files`` picks one per file."""

@@ -22,7 +22,7 @@ import html
 import re
 from typing import Optional, Tuple
 
-from wwm.html_text import ClosingTags
+from wwm.text.html import ClosingTags
 
 _COMMENT = re.compile(r'<!--.*?(?:-->|$)', re.DOTALL)
 # Blocks that are not prose: ``<ref .../>``, or ``<ref ...>`` to the first ``</ref>`` after it.

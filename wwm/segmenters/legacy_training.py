@@ -13,7 +13,7 @@ import sys
 import tempfile
 from typing import List
 
-from wwm.segmented_text import format_segmented
+from wwm.segmenters.segmented_text import format_segmented
 
 DEV_FRACTION = 10  # one sentence in ten chooses the epoch
 

@@ -9,7 +9,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from wwm import filesystems
 from wwm.native import c_jieba as _jieba  # its trie also finds the protected words (see matches)
-from wwm.wordpiece import word_spans
+from wwm.tokens.wordpiece import word_spans
 
 
 def read_user_dict(path: str) -> bytes:

@@ -1,6 +1,6 @@
 """Dynamic whole-word masking at training time, for datasets built with ``--masking dynamic``.
 
-Each batch is masked anew with the same code as the pipeline's static masking (wwm.masking), so
+Each batch is masked anew with the same code as the pipeline's static masking (wwm.instances.masking), so
 the statistics are the same: the budget is ``round(len(tokens) * masked_lm_prob)`` tokens, whole
 words (or n-grams of words) are chosen, and 80/10/10 is applied per token or per word. Words come
 from each example's ``word_ids`` (-1 at [CLS]/[SEP]).
@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy
 
-from wwm.masking import DEFAULT_NGRAM_PROBS, MaskingConfig, mask_tokens
-from wwm.vocab import parse_vocab, read_vocab_bytes, replacement_ids
+from wwm.instances.masking import DEFAULT_NGRAM_PROBS, MaskingConfig, mask_tokens
+from wwm.tokens.vocab import parse_vocab, read_vocab_bytes, replacement_ids
 
 IGNORE_INDEX = -100
 COLLATOR_STRATEGIES = ('wwm', 'token', 'ngram')

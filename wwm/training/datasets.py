@@ -14,8 +14,8 @@ import json
 
 from schemas.manifest import MANIFEST_NAME
 from wwm import filesystems
-from wwm.bert_padding import padded_features
-from wwm.shard_readers import read_instances
+from wwm.records.bert_padding import padded_features
+from wwm.records.shard_readers import read_instances
 
 IGNORED_LABEL = -100   # what PyTorch's cross entropy (and BertForPreTraining) skips
 

@@ -1,0 +1,1 @@
+"""Tests of beam_jobs/: options, configuration, the command line."""

@@ -1,0 +1,1 @@
+"""The job on real engines (Flink, Prism, a portable job service) and the deploy files."""

@@ -1,0 +1,1 @@
+"""Whole-job tests: the job run end to end (marked `job`). Few on purpose."""

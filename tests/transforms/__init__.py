@@ -1,0 +1,1 @@
+"""Tests of transforms/: each stage on a handful of made-up elements."""

@@ -1,0 +1,1 @@
+"""Tests of wwm/, the Beam-free algorithms, one folder per package."""

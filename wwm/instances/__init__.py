@@ -1,0 +1,1 @@
+"""Instances: sentence pairs, packing, masking and the word boundaries of dynamic masking."""

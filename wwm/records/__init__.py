@@ -1,0 +1,1 @@
+"""Records: packed instances, shard sorting and balancing, and the output formats."""

@@ -1,0 +1,1 @@
+"""Report: statistics of a written dataset and its HTML page."""

@@ -1,0 +1,1 @@
+"""Text: cleaning, markup, HTML, sentences and the document quality filters."""

@@ -1,0 +1,1 @@
+"""Tokens: WordPiece vocabularies and tokenization aligned to words."""
