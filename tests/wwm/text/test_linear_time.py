@@ -124,7 +124,7 @@ def _lines(child: subprocess.Popen, seconds: float):
 
 @pytest.mark.parametrize('case', CASES)
 def test_pass_time_is_linear_on_adversarial_input(case):
-    child = subprocess.Popen([sys.executable, '-c', 'import sys; from tests.test_linear_time import '
+    child = subprocess.Popen([sys.executable, '-c', 'import sys; from tests.wwm.text.test_linear_time import '
                               '_print_timed_calls; _print_timed_calls(sys.argv[1])', case],
                              cwd=ROOT, stdout=subprocess.PIPE)
     times = {SMALL: [], LARGE: []}
