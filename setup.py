@@ -39,7 +39,7 @@ setup(
     ],
     extras_require={
         # datasketch: the reference the near-duplicate tests compare wwm/dedup.py's MinHash with.
-        'test': ['pytest>=8', 'pytest-xdist>=3.5,<4', 'transformers>=4.40,<5', 'datasets>=4,<6', 'datasketch>=2,<3', 'hypothesis>=6.100'],
+        'test': ['pytest>=8', 'pytest-xdist>=3.5,<4', 'accelerate>=0.26', 'transformers>=4.40,<5', 'datasets>=4,<6', 'datasketch>=2,<3', 'hypothesis>=6.100'],
         # TensorFlow only to test the tf.data recipe; 2.21 shares apache-beam's protobuf and numpy.
         'tf': ['tensorflow-cpu>=2.21,<2.22'],
         # LTP segmenters. Brings torch: install torch first (a CPU wheel where no GPU is used).

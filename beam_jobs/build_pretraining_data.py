@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from typing import NamedTuple
 
 from beam_jobs.failures import (RunLog, UsageError, exit_interrupted, exit_now, failure_message,
@@ -33,7 +34,7 @@ import apache_beam as beam  # noqa: E402 (after the process log is in place)
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import StandardOptions
 
-from beam_jobs.config import build_config
+from beam_jobs.config import build_config, predictions_warning
 from beam_jobs.options import parse_options
 from beam_jobs.output_folder import remove_unfinished_run, start_run
 from beam_jobs.runner_options import local_runner, runner_name
@@ -277,24 +278,52 @@ def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=No
 
 
 def summary(manifest: dict) -> str:
-    """The run's summary from its manifest; the manifest's warnings (input files that lost lines to
-    undecodable bytes) go to stderr, so that they are seen where the job's errors are."""
+    """One dataset's summary from its manifest: which dataset it is (length, masking), what went in
+    and came out, and for static data the flags Google's run_pretraining.py must get to read it.
+    The manifest's warnings (input files that lost lines to undecodable bytes) go to stderr, so that
+    they are seen where the job's errors are."""
     for warning in manifest.get('warnings', ()):
         print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
-    counts = manifest['counts']
-    lines = ['documents read %d, kept %d, dropped %s' % (
+    options, counts = manifest['options'], manifest['counts']
+    static = manifest['masking'] == 'static'
+    length, predictions = options.get('max_seq_length'), options.get('max_predictions_per_seq')
+    lines = ['max_seq_length %s%s: %s masking, strategy %s' % (
+        length, ', max_predictions_per_seq %s' % predictions if static else '', manifest['masking'],
+        options.get('mask_strategy'))]
+    lines.append('documents read %d, kept %d, dropped %s' % (
         counts.get('documents_read', 0), counts.get('documents_kept', 0),
-        json.dumps(manifest['dropped'], ensure_ascii=False) if manifest['dropped'] else 'none')]
-    lines.append('sentences %d, tokens %d, instances %d, masked tokens %d' % (
+        json.dumps(manifest['dropped'], ensure_ascii=False) if manifest['dropped'] else 'none'))
+    lines.append('sentences %d, tokens %d, instances %d, %s' % (
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
-        counts.get('masked_tokens', 0)))
+        'masked tokens %d' % counts.get('masked_tokens', 0) if static else 'masked at training time'))
     if 'similar_word_replacements' in counts:
         lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
             counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
     for name, layout in manifest['formats'].items():
         lines.append('%s: %d shards, %d records' % (name, len(layout['shards']),
                                                     sum(s['records'] for s in layout['shards'])))
+    if static:
+        lines.append('run_pretraining.py flags: --max_seq_length=%s --max_predictions_per_seq=%s'
+                     % (length, predictions))
     return '\n'.join(lines)
+
+
+def run_summary(elapsed_s: float, characters_read: int, output_dir: str) -> str:
+    """The run's wall time and input throughput (which the manifest leaves out: it is the same
+    bytes on every run), and how to check what was written."""
+    rate = ' (%s characters/s)' % format(characters_read / elapsed_s, ',.0f') if elapsed_s > 0 else ''
+    return ('elapsed %s, %s input characters read%s\nnext: python -m beam_jobs.inspect %s'
+            % (_duration(elapsed_s), format(characters_read, ','), rate, output_dir))
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as a person reads a run's length: 4.2 s, 12 min 05 s, 3 h 07 min."""
+    if seconds < 60:
+        return '%.1f s' % seconds
+    minutes = int(seconds) // 60
+    if minutes < 60:
+        return '%d min %02d s' % (minutes, int(seconds) % 60)
+    return '%d h %02d min' % divmod(minutes, 60)
 
 
 def run(argv=None) -> int:
@@ -343,8 +372,12 @@ def _remove_unfinished(plans) -> None:
 def _run(argv, started: list) -> int:
     """run() without its error reporting; appends the dataset plans to ``started`` once it begins
     to write in their folders."""
+    started_at = time.monotonic()
     pipeline_options = parse_options(argv)
     config = build_config(pipeline_options)
+    warning = predictions_warning(pipeline_options)
+    if warning:
+        print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
     table_digest = similar_words_sha256(config.masking.similar_words)
     vocab_bytes, vocab = load_or_train_vocab(config)
     plans, resolved = config.plans, config.resolved_options()
@@ -362,11 +395,14 @@ def _run(argv, started: list) -> int:
         print('job submitted: each dataset is complete once its manifest.json exists: %s'
               % ' '.join(FileSystems.join(plan.output_dir, MANIFEST_NAME) for plan in plans))
         return 0
+    elapsed_s = time.monotonic() - started_at
     manifests = []
     for plan in plans:
         with FileSystems.open(FileSystems.join(plan.output_dir, MANIFEST_NAME)) as handle:
             manifests.append(json.loads(handle.read()))
         print(summary(manifests[-1]))
+    print(run_summary(elapsed_s, manifests[0]['counts'].get('characters_read', 0), config.output.output_dir))
+    for plan in plans:
         print('dataset written to %s' % plan.output_dir)
     empty = [manifest for manifest in manifests if not manifest['counts'].get('instances')]
     if empty and not config.output.allow_empty:

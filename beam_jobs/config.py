@@ -456,6 +456,42 @@ class JobConfig:
         return options
 
 
+# The --max_predictions_per_seq BERT's README passes run_pretraining.py at each length it shows.
+BERT_README_PREDICTIONS = {128: 20, 512: 80}
+
+
+def predictions_warning(pipeline_options) -> Optional[str]:
+    """Why the run's static datasets may not load in Google's run_pretraining.py as its README runs
+    it: their --max_predictions_per_seq was defaulted (length * --masked_lm_prob, rounded up) to
+    another value than the README's (512 gives 77, the README 80), and the trainer must be given
+    the same number. None where it was given, masking is dynamic, or the defaults match (128: 20)."""
+    options = pipeline_options.view_as(PretrainingDataOptions)
+    if options.masking != 'static' or options.max_predictions_per_seq:
+        return None
+    pairs = length_pairs(options)
+    differing = [(length, predictions) for length, predictions in pairs
+                 if BERT_README_PREDICTIONS.get(length) != predictions]
+    if not differing:
+        return None
+    several = len(pairs) > 1
+    trainer = ', '.join('--max_predictions_per_seq=%d%s'
+                        % (predictions, ' for seq%d' % length if several else '')
+                        for length, predictions in differing)
+    readme = [(length, BERT_README_PREDICTIONS[length]) for length, _ in differing
+              if length in BERT_README_PREDICTIONS]
+    if readme:
+        hint = "BERT's README uses %s: pass %s to match it" % (
+            ', '.join('%d%s' % (value, ' at %d' % length if several else '') for length, value in readme),
+            ' '.join('--max_predictions_per_seq %d' % BERT_README_PREDICTIONS.get(length, predictions)
+                     for length, predictions in pairs))
+    else:
+        hint = 'pass --max_predictions_per_seq%s to choose' % (
+            ' once per --max_seq_length' if several else '')
+    return ("--max_seq_length %s without --max_predictions_per_seq: using %s; Google's run_pretraining.py "
+            'must then get %s (%s)' % (', '.join(str(length) for length, _ in pairs),
+                                      ', '.join(str(predictions) for _, predictions in pairs), trainer, hint))
+
+
 def build_config(pipeline_options) -> JobConfig:
     """The run's JobConfig from the parsed command line (parse_options), every option checked: the
     runner's first, then each section's values, then the paths they name, the inputs and the

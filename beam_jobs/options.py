@@ -1,9 +1,10 @@
 """The job's options, defined once: names, defaults and help of every option of the command line.
 
 Names follow Google's ``create_pretraining_data.py`` where one exists. Beam's own options
-(``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these. What the values
-mean together, and whether they are valid, is beam_jobs/config.py's (one frozen JobConfig per run);
-this module only reads the command line, including the options given more than once.
+(``--runner``, ``--direct_num_workers``, ...) are parsed by Beam alongside these. ``--help`` prints
+the job's options by group, ``--help_beam`` Beam's. What the values mean together, and whether they
+are valid, is beam_jobs/config.py's (one frozen JobConfig per run); this module only reads the
+command line, including the options given more than once.
 """
 import argparse
 import math
@@ -20,6 +21,7 @@ from wwm.text.filters import FilterThresholds
 from wwm.segmenters import DEFAULT_SEGMENTER, SEGMENTERS
 from wwm.records.shard_writers import OUTPUT_FORMATS
 
+COMMAND = 'python -m beam_jobs.build_pretraining_data'  # as the help's usage line shows it
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
 # Above these a run is a typo, not a plan: BERT's position embeddings stop at 512 (long-context
@@ -41,151 +43,212 @@ def _bool(value) -> bool:
 
 
 class PretrainingDataOptions(PipelineOptions):
+    """The job's options, in groups that follow JobConfig's sections (beam_jobs/config.py), so that
+    --help reads in the order the data flows."""
+
     @classmethod
     def _add_argparse_args(cls, parser):
-        group = parser.add_argument_group('pretraining data')
-        group.add_argument('--input', action='append', default=None,
-                           help='Input file glob; repeat the option or separate globs with commas '
-                                '(a value naming an existing local file is that file, commas and '
-                                'brackets included). '
-                                'Format and encoding: see --input_format, --input_encoding.')
-        group.add_argument('--output_dir', default=None, help='Where shards and manifest.json go.')
-        group.add_argument('--vocab_file', default=None,
-                           help='BERT vocab.txt. If absent, a vocab is trained on the input.')
-        group.add_argument('--vocab_size', type=int, default=21128,
-                           help='Size of the vocab trained when --vocab_file is absent.')
-        group.add_argument('--do_lower_case', type=_bool, nargs='?', const=True, default=True)
-        group.add_argument('--max_seq_length', type=int, action='append', default=None,
-                           help='Tokens per instance (default 128, at most %d). Repeat it to build one '
-                                'dataset per length from one run, in OUTPUT_DIR/seq<length>/.'
-                                % MAX_SEQ_LENGTH_LIMIT)
-        group.add_argument('--max_predictions_per_seq', type=int, action='append', default=None,
-                           help='Once per --max_seq_length, in the same order. Default: '
-                                'ceil(max_seq_length * masked_lm_prob), 20 at 128.')
-        group.add_argument('--masked_lm_prob', type=float, default=0.15)
-        group.add_argument('--dupe_factor', type=int, default=None,
-                           help='Copies of each document, each with its own instances (and masks); '
-                                'default 10 with static masking, 1 with dynamic.')
-        group.add_argument('--short_seq_prob', type=float, default=0.1)
-        group.add_argument('--random_seed', type=int, default=12345)
-        group.add_argument('--convert', default='t2s',
-                           help='OpenCC conversion: %s.' % ', '.join(CONVERSIONS))
-        # Word segmentation (wwm.segmenters).
-        group.add_argument('--segmenter', default=DEFAULT_SEGMENTER,
-                           help='One of: %s (ltp needs `pip install .[ltp]`).' % ', '.join(SEGMENTERS))
-        group.add_argument('--segmenter_model', default=None,
-                           help='ltp: model folder (config.json, pytorch_model.bin, vocab.txt, ...); '
-                                'ltp_legacy: model file (cws_model.bin). Local or any Beam '
-                                'filesystem (gs://...); copied to each worker.')
-        group.add_argument('--user_dict', default=None,
-                           help='Protected words, one a line (jieba layout "word [freq] [tag]" '
-                                'accepted): never split, with every segmenter.')
-        group.add_argument('--jieba_hmm', type=_bool, nargs='?', const=True, default=True,
-                           help='jieba: find words missing from its dictionary with its HMM.')
-        group.add_argument('--segmenter_batch_size', type=int, default=32,
-                           help='ltp, ltp_legacy: sentences per model call.')
-        group.add_argument('--segmenter_threads', type=int, default=1,
-                           help='ltp: torch CPU threads per worker; ltp_legacy: threads per batch.')
-        group.add_argument('--sentence_pair', default='nsp',
-                           help='nsp: next sentence prediction; sop: sentence order prediction; none: '
-                                'full sentences packed up to max_seq_length (RoBERTa).')
-        group.add_argument('--cross_document', type=_bool, nargs='?', const=True, default=False,
-                           help='With --sentence_pair none: pack documents one after another, [SEP] '
-                                'between them.')
-        group.add_argument('--masking', default='static',
-                           help='static: masks in the data; dynamic: word boundaries in the data, the '
-                                'trainer masks each epoch.')
-        group.add_argument('--mask_strategy', default='wwm',
-                           help='wwm: whole words; token: single tokens; ngram: n-grams of whole words; '
-                                'mac: MacBERT (ngram, similar words instead of [MASK]).')
-        group.add_argument('--mask_unit', default=None,
-                           help='word or token: whether 80/10/10 is drawn per word or per token. Default '
-                                'token (word for mac).')
-        group.add_argument('--ngram_probs', default=None,
-                           help='ngram/mac: probabilities of 1..N-word n-grams, summing to 1 (default '
-                                '0.4,0.3,0.2,0.1).')
-        group.add_argument('--similar_words', default=None,
-                           help='mac: table of similar words, "word<TAB>similar1 similar2 ..." per line.')
-        group.add_argument('--num_shards', type=int, default=8,
-                           help='Files per output format (at most %d), balanced to within one '
-                                'record.' % MAX_NUM_SHARDS)
-        group.add_argument('--output_format', action='append', default=None,
-                           help='tfrecord, arrow or parquet (default tfrecord); repeat the option or '
-                                'separate formats with commas to write several from the same instances.')
-        group.add_argument('--tfrecord_compression', default='none',
-                           help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd).')
-        group.add_argument('--bucket_size', type=int, default=250,
-                           help='Documents per bucket that random next-sentence segments are drawn '
-                                'from (about: counted before deduplication; bounds memory per worker). '
-                                'A bucket is made into instances by one worker: keep buckets many '
-                                'times more than workers.')
-        group.add_argument('--overwrite', type=_bool, nargs='?', const=True, default=False,
-                           help='Replace an existing dataset in --output_dir.')
-        group.add_argument('--allow_other_files', type=_bool, nargs='?', const=True, default=False,
-                           help='Let --output_dir hold files the job did not write; they are never '
-                                'read, overwritten or deleted.')
-        group.add_argument('--allow_empty', type=_bool, nargs='?', const=True, default=False,
-                           help='Accept a run that makes no instance (exit code 0 instead of 1).')
-        group.add_argument('--sort_temp_dir', default=None,
-                           help='Where the shards are sorted: temporary run files about the size of '
-                                'the uncompressed output, deleted once the dataset is committed. '
-                                'Default: OUTPUT_DIR/.incomplete/. Local or any Beam filesystem.')
-        # Inputs: formats, encodings, several sources with weights (docs/inputs.md).
-        group.add_argument('--sources', default=None,
-                           help='YAML file naming several inputs, each with path (glob), format, '
-                                'encoding, text_field and up-sampling weight. Not with --input.')
-        group.add_argument('--input_format', default='auto',
-                           help='Format of the inputs: %s.' % ', '.join(FORMATS))
-        group.add_argument('--input_encoding', default='auto',
-                           help='auto (byte order mark, else UTF-8 or GB18030, detected per file), '
-                                'utf-8, gb18030 or utf-16.')
-        group.add_argument('--text_field', default='text',
-                           help='JSON lines: the field (dotted path) that holds the text.')
-        group.add_argument('--max_line_bytes', type=int, default=DEFAULT_MAX_LINE_BYTES,
-                           help='Longest line or record read; longer ones are skipped and counted.')
-        group.add_argument('--max_document_chars', type=int, default=DEFAULT_MAX_DOCUMENT_CHARS,
-                           help='Longest document (at least %d characters); longer ones are cut '
-                                'into pieces at line breaks, else sentence ends, and counted '
-                                '(docs/inputs.md).' % MIN_MAX_DOCUMENT_CHARS)
-        _add_cleaning_args(parser.add_argument_group('cleaning, filters and deduplication'))
+        for title, add in _GROUPS:
+            add(parser.add_argument_group(title))
+
+
+def _flag(group, name: str, default: bool, help_text: str) -> None:
+    """A boolean option: ``--name`` alone or ``--name true`` sets it, ``--name false`` clears it."""
+    group.add_argument(name, type=_bool, nargs='?', const=True, default=default, metavar='BOOL',
+                       help='%s Default: %s.' % (help_text, str(default).lower()))
+
+
+def _add_input_args(group):
+    group.add_argument('--input', action='append', default=None,
+                       help='Input file glob; repeat the option or separate globs with commas '
+                            '(a value naming an existing local file is that file, commas and '
+                            'brackets included). Required, unless --sources is given.')
+    group.add_argument('--sources', default=None,
+                       help='YAML file naming several inputs, each with path (glob), format, '
+                            'encoding, text_field and up-sampling weight (docs/inputs.md). Not '
+                            'with --input. Default: none.')
+    group.add_argument('--input_format', default='auto',
+                       help='Format of the inputs: %s. Default: %%(default)s.' % ', '.join(FORMATS))
+    group.add_argument('--input_encoding', default='auto',
+                       help='auto (byte order mark, else UTF-8 or GB18030, detected per file), '
+                            'utf-8, gb18030 or utf-16. Default: %(default)s.')
+    group.add_argument('--text_field', default='text',
+                       help='JSON lines: the field (dotted path) that holds the text. '
+                            'Default: %(default)s.')
+    group.add_argument('--max_line_bytes', type=int, default=DEFAULT_MAX_LINE_BYTES,
+                       help='Longest line or record read; longer ones are skipped and counted. '
+                            'Default: %(default)s.')
+    group.add_argument('--max_document_chars', type=int, default=DEFAULT_MAX_DOCUMENT_CHARS,
+                       help='Longest document (at least %d characters); longer ones are cut '
+                            'into pieces at line breaks, else sentence ends, and counted. '
+                            'Default: %%(default)s.' % MIN_MAX_DOCUMENT_CHARS)
 
 
 def _add_cleaning_args(group):
     filters = FilterThresholds()
-    near = NearDuplicateParams()
+    group.add_argument('--convert', default='t2s',
+                       help='OpenCC conversion: %s. Default: %%(default)s.' % ', '.join(CONVERSIONS))
     group.add_argument('--converter_markup', default='auto',
                        help='MediaWiki -{...}- markup: the variant to keep (simplified, traditional; '
-                            'auto: traditional for --convert s2t, else simplified), or keep it as is.')
-    group.add_argument('--strip_html', type=_bool, nargs='?', const=True, default=True,
-                       help='Remove HTML tags and comments, decode entities.')
-    group.add_argument('--urls', default='remove', help='URLs and e-mail addresses: remove or keep.')
-    group.add_argument('--remove_boilerplate', type=_bool, nargs='?', const=True, default=True,
-                       help='Remove news boilerplate lines (credits, related links, notices).')
+                            'auto: traditional for --convert s2t, else simplified), or keep it as '
+                            'is. Default: %(default)s.')
+    _flag(group, '--strip_html', True, 'Remove HTML tags and comments, decode entities.')
+    group.add_argument('--urls', default='remove',
+                       help='URLs and e-mail addresses: remove or keep. Default: %(default)s.')
+    _flag(group, '--remove_boilerplate', True,
+          'Remove news boilerplate lines (credits, related links, notices).')
     group.add_argument('--min_chars', type=int, default=filters.min_chars,
-                       help='Drop documents with fewer word characters (0: off).')
+                       help='Drop documents with fewer word characters (0: off). '
+                            'Default: %(default)s.')
     group.add_argument('--min_cjk_fraction', type=float, default=filters.min_cjk_fraction,
-                       help='Drop documents whose word characters are less CJK than this (0: off).')
+                       help='Drop documents whose word characters are less CJK than this (0: off). '
+                            'Default: %(default)s.')
     group.add_argument('--max_duplicate_line_fraction', type=float,
                        default=filters.max_duplicate_line_fraction,
-                       help='Drop documents with more repeated lines than this (1: off).')
+                       help='Drop documents with more repeated lines than this (1: off). '
+                            'Default: %(default)s.')
     group.add_argument('--max_top_ngram_fraction', type=float, default=filters.max_top_ngram_fraction,
-                       help='Drop documents whose most frequent character 4-gram covers more (1: off).')
+                       help='Drop documents whose most frequent character 4-gram covers more '
+                            '(1: off). Default: %(default)s.')
     group.add_argument('--max_duplicate_ngram_fraction', type=float,
                        default=filters.max_duplicate_ngram_fraction,
-                       help='Drop documents whose repeated character 10-grams cover more (1: off).')
-    group.add_argument('--dedup_exact', type=_bool, nargs='?', const=True, default=True,
-                       help='Drop exact duplicates (after normalization), across all sources.')
-    group.add_argument('--dedup_near', type=_bool, nargs='?', const=True, default=True,
-                       help='Drop near duplicates (MinHash LSH), across all sources.')
+                       help='Drop documents whose repeated character 10-grams cover more (1: off). '
+                            'Default: %(default)s.')
+
+
+def _add_dedup_args(group):
+    near = NearDuplicateParams()
+    _flag(group, '--dedup_exact', True,
+          'Drop exact duplicates (after normalization), across all sources.')
+    _flag(group, '--dedup_near', True, 'Drop near duplicates (MinHash LSH), across all sources.')
     group.add_argument('--near_dup_threshold', type=float, default=near.threshold,
                        help='Estimated Jaccard similarity of shingle sets from which documents are '
-                            'near duplicates.')
-    group.add_argument('--minhash_num_perm', type=int, default=near.num_perm)
+                            'near duplicates. Default: %(default)s.')
+    group.add_argument('--minhash_num_perm', type=int, default=near.num_perm,
+                       help='MinHash permutations per document: values of its signature (more: a '
+                            'closer estimate, slower). Default: %(default)s.')
     group.add_argument('--lsh_bands', type=int, default=near.bands,
-                       help='LSH bands; 0: chosen from the threshold (with --lsh_rows 0).')
-    group.add_argument('--lsh_rows', type=int, default=near.rows, help='Signature values per band.')
+                       help='LSH bands; 0: chosen from the threshold (with --lsh_rows 0). '
+                            'Default: %(default)s.')
+    group.add_argument('--lsh_rows', type=int, default=near.rows,
+                       help='Signature values per band. Default: %(default)s.')
     group.add_argument('--shingle_size', type=int, default=near.shingle_size,
-                       help='Characters per shingle.')
+                       help='Characters per shingle. Default: %(default)s.')
+
+
+def _add_segmentation_args(group):
+    group.add_argument('--segmenter', default=DEFAULT_SEGMENTER,
+                       help='One of: %s (ltp needs `pip install .[ltp]`). Default: %%(default)s.'
+                            % ', '.join(SEGMENTERS))
+    group.add_argument('--segmenter_model', default=None,
+                       help='ltp: model folder (config.json, pytorch_model.bin, vocab.txt, ...); '
+                            'ltp_legacy: model file (cws_model.bin). Local or any Beam '
+                            "filesystem (gs://...); copied to each worker. Default: the "
+                            "segmenter's own model.")
+    group.add_argument('--user_dict', default=None,
+                       help='Protected words, one a line (jieba layout "word [freq] [tag]" '
+                            'accepted): never split, with every segmenter. Default: none.')
+    _flag(group, '--jieba_hmm', True, 'jieba: find words missing from its dictionary with its HMM.')
+    group.add_argument('--segmenter_batch_size', type=int, default=32,
+                       help='ltp, ltp_legacy: sentences per model call. Default: %(default)s.')
+    group.add_argument('--segmenter_threads', type=int, default=1,
+                       help='ltp: torch CPU threads per worker; ltp_legacy: threads per batch. '
+                            'Default: %(default)s.')
+
+
+def _add_tokenization_args(group):
+    group.add_argument('--vocab_file', default=None,
+                       help='BERT vocab.txt. Default: none, a vocab is trained on the input.')
+    group.add_argument('--vocab_size', type=int, default=21128,
+                       help='Size of the vocab trained when --vocab_file is absent. '
+                            'Default: %(default)s.')
+    _flag(group, '--do_lower_case', True,
+          'Lower-case the text and strip accents before WordPiece, as Google\'s BERT (match the '
+          'vocab: uncased vocabs need true).')
+
+
+def _add_instance_args(group):
+    group.add_argument('--max_seq_length', type=int, action='append', default=None,
+                       help='Tokens per instance (at most %d). Repeat it to build one dataset per '
+                            'length from one run, in OUTPUT_DIR/seq<length>/. Default: %d.'
+                            % (MAX_SEQ_LENGTH_LIMIT, DEFAULT_MAX_SEQ_LENGTH))
+    group.add_argument('--max_predictions_per_seq', type=int, action='append', default=None,
+                       help='Once per --max_seq_length, in the same order. Default: '
+                            'ceil(max_seq_length * masked_lm_prob), 20 at 128.')
+    group.add_argument('--sentence_pair', default='nsp',
+                       help='nsp: next sentence prediction; sop: sentence order prediction; none: '
+                            'full sentences packed up to max_seq_length (RoBERTa). '
+                            'Default: %(default)s.')
+    _flag(group, '--cross_document', False,
+          'With --sentence_pair none: pack documents one after another, [SEP] between them.')
+    group.add_argument('--short_seq_prob', type=float, default=0.1,
+                       help='Share of instances given a shorter random length, as Google\'s BERT, '
+                            'so the model also sees short inputs. Default: %(default)s.')
+    group.add_argument('--dupe_factor', type=int, default=None,
+                       help='Copies of each document, each with its own instances (and masks). '
+                            'Default: 10 with static masking, 1 with dynamic.')
+    group.add_argument('--bucket_size', type=int, default=250,
+                       help='Documents per bucket that random next-sentence segments are drawn '
+                            'from (about: counted before deduplication; bounds memory per worker). '
+                            'A bucket is made into instances by one worker: keep buckets many '
+                            'times more than workers. Default: %(default)s.')
+    group.add_argument('--random_seed', type=int, default=12345,
+                       help='Seed of every random choice of the run (instances, masks, up-sampling, '
+                            'shard order): the same inputs, options and seed give the same dataset. '
+                            'Default: %(default)s.')
+
+
+def _add_masking_args(group):
+    group.add_argument('--masking', default='static',
+                       help='static: masks in the data; dynamic: word boundaries in the data, the '
+                            'trainer masks each epoch. Default: %(default)s.')
+    group.add_argument('--mask_strategy', default='wwm',
+                       help='wwm: whole words; token: single tokens; ngram: n-grams of whole words; '
+                            'mac: MacBERT (ngram, similar words instead of [MASK]). '
+                            'Default: %(default)s.')
+    group.add_argument('--mask_unit', default=None,
+                       help='word or token: whether 80/10/10 is drawn per word or per token. '
+                            'Default: token (word for mac).')
+    group.add_argument('--masked_lm_prob', type=float, default=0.15,
+                       help="Share of an instance's tokens that are masked (predicted), at most "
+                            '--max_predictions_per_seq. Default: %(default)s.')
+    group.add_argument('--ngram_probs', default=None,
+                       help='ngram/mac: probabilities of 1..N-word n-grams, summing to 1. '
+                            'Default: 0.4,0.3,0.2,0.1.')
+    group.add_argument('--similar_words', default=None,
+                       help='mac: table of similar words, "word<TAB>similar1 similar2 ..." per '
+                            'line. Default: none.')
+
+
+def _add_output_args(group):
+    group.add_argument('--output_dir', default=None,
+                       help='Where shards and manifest.json go. Required.')
+    group.add_argument('--output_format', action='append', default=None,
+                       help='tfrecord, arrow or parquet; repeat the option or separate formats with '
+                            'commas to write several from the same instances. Default: tfrecord.')
+    group.add_argument('--tfrecord_compression', default='none',
+                       help='none or gzip (TensorFlow reads GZIP TFRecord, not zstd). '
+                            'Default: %(default)s.')
+    group.add_argument('--num_shards', type=int, default=8,
+                       help='Files per output format (at most %d), balanced to within one '
+                            'record. Default: %%(default)s.' % MAX_NUM_SHARDS)
+    group.add_argument('--sort_temp_dir', default=None,
+                       help='Where the shards are sorted: temporary run files about the size of '
+                            'the uncompressed output, deleted once the dataset is committed. Local '
+                            'or any Beam filesystem. Default: OUTPUT_DIR/.incomplete/.')
+    _flag(group, '--overwrite', False, 'Replace an existing dataset in --output_dir.')
+    _flag(group, '--allow_other_files', False,
+          'Let --output_dir hold files the job did not write; they are never read, overwritten '
+          'or deleted.')
+    _flag(group, '--allow_empty', False,
+          'Accept a run that makes no instance (exit code 0 instead of 1).')
+
+
+# (title, adds the group's options): JobConfig's sections, in its order.
+_GROUPS = (('inputs', _add_input_args), ('cleaning and filters', _add_cleaning_args),
+           ('deduplication', _add_dedup_args), ('word segmentation', _add_segmentation_args),
+           ('tokenization', _add_tokenization_args), ('instances', _add_instance_args),
+           ('masking', _add_masking_args), ('output', _add_output_args))
 
 
 class _OptionsParser(OneLineErrorParser):
@@ -200,17 +263,64 @@ class _OptionsParser(OneLineErrorParser):
         self.add_argument(*args, **kwargs)
 
 
+class _PrintHelp(argparse.Action):
+    """--help, --help_beam: print ``text()`` and exit 0 (argparse's own --help would print every
+    option, Beam's first)."""
+
+    def __init__(self, option_strings, dest, text, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+        self.text = text
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(self.text(), end='')
+        parser.exit()
+
+
+def job_help() -> str:
+    """--help: the job's options by group, each with its default; how booleans are given; where
+    Beam's options are."""
+    parser = argparse.ArgumentParser(
+        prog=COMMAND, add_help=False,
+        usage='%(prog)s --input GLOB [--input GLOB ...] --output_dir DIR [options] [Beam options]',
+        description='Builds BERT whole-word-masking pretraining data from raw Chinese text '
+                    '(docs/usage.md). BOOL options: --flag or --flag true sets one, --flag false '
+                    'clears it (also 1/0, yes/no).',
+        epilog="Beam's options (--runner, --direct_num_workers, ...): run with --help_beam.")
+    PretrainingDataOptions._add_argparse_args(parser)  # pylint: disable=protected-access
+    return parser.format_help()
+
+
+def beam_help() -> str:
+    """--help_beam: Apache Beam's options, which the job passes on to Beam."""
+    parser = _OptionsParser(
+        prog=COMMAND, add_help=False, usage='%(prog)s [job options] [Beam options]',
+        description="Apache Beam's options, given with the job's; they choose and configure the "
+                    'runner, not the data.',
+        epilog="The job's own options: --help.")
+    for cls in _option_classes():
+        if cls is not PretrainingDataOptions:
+            cls._add_argparse_args(parser)  # pylint: disable=protected-access
+    return parser.format_help()
+
+
+def _option_classes() -> list:
+    """Every PipelineOptions class, Beam's and ours, once each."""
+    classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)
+    return list(classes.values())
+
+
 def unknown_arguments(argv) -> list:
     """Arguments that neither Beam nor this job defines (Beam would drop them with a warning).
 
     Parsed with the definitions PipelineOptions uses, so a value it would refuse (a wrong type, a
-    missing value) raises UsageError here first."""
-    parser = _OptionsParser(allow_abbrev=False)
-    seen = set()
-    for cls in PipelineOptions.__subclasses__():
-        if str(cls) not in seen:
-            seen.add(str(cls))
-            cls._add_argparse_args(parser)  # pylint: disable=protected-access
+    missing value) raises UsageError here first; --help and --help_beam print their help and exit."""
+    parser = _OptionsParser(allow_abbrev=False, add_help=False)
+    parser.add_argument('-h', '--help', action=_PrintHelp, text=job_help)
+    parser.add_argument('--help_beam', action=_PrintHelp, text=beam_help)
+    for cls in _option_classes():
+        cls._add_argparse_args(parser)  # pylint: disable=protected-access
     _, unknown = parser.parse_known_args(argv)
     return [arg for arg in unknown if arg.startswith('-')]
 
@@ -222,8 +332,6 @@ def parse_options(argv) -> PipelineOptions:
     if unknown:
         raise UsageError('unknown option(s): %s' % ' '.join(unknown))
     return PipelineOptions(argv)
-
-
 
 
 def option_defaults() -> dict:

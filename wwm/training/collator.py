@@ -3,7 +3,9 @@
 Each batch is masked anew with the same code as the pipeline's static masking (wwm.instances.masking), so
 the statistics are the same: the budget is ``round(len(tokens) * masked_lm_prob)`` tokens, whole
 words (or n-grams of words) are chosen, and 80/10/10 is applied per token or per word. Words come
-from each example's ``word_ids`` (-1 at [CLS]/[SEP]).
+from each example's ``word_ids`` (-1 at [CLS]/[SEP]), which hold every word, also those HuggingFace's
+``chinese_ref`` cannot express (digits, Latin, punctuation). With transformers' Trainer the dataset
+must keep its ``word_ids``: ``TrainingArguments(remove_unused_columns=False)``.
 
 The randomness of a batch is drawn from PyTorch's generator, so ``torch.manual_seed`` reproduces
 it, and DataLoader workers (seeded differently by PyTorch) never repeat each other's masks. torch is
@@ -19,6 +21,10 @@ from wwm.tokens.vocab import parse_vocab, read_vocab_bytes, replacement_ids
 
 IGNORE_INDEX = -100
 COLLATOR_STRATEGIES = ('wwm', 'token', 'ngram')
+# transformers' Trainer drops every column its model's forward() does not take
+# (remove_unused_columns=True by default), word_ids among them, before the collator sees a batch.
+MISSING_WORD_IDS = ('an example without word_ids (it has %s): a dynamic-masking dataset carries them; '
+                    'with transformers.Trainer set TrainingArguments(remove_unused_columns=False)')
 
 
 def _as_list(values) -> list:
@@ -58,6 +64,8 @@ class WholeWordMaskingCollator:
         return cls(vocab['[MASK]'], replacement_ids(vocab), pad_token_id=vocab['[PAD]'], **options)
 
     def _mask_example(self, feature: dict, rng) -> dict:
+        if 'word_ids' not in feature:
+            raise KeyError(MISSING_WORD_IDS % ', '.join(sorted(feature)))
         ids = _as_list(feature['input_ids'])
         mask = feature.get('attention_mask', feature.get('input_mask'))
         length = sum(_as_list(mask)) if mask is not None else len(ids)
