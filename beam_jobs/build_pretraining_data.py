@@ -267,7 +267,7 @@ def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=No
                    dropped | 'CountDropped' >> CountStats(_dropped_stats),
                    text.documents | 'CountTextOut' >> CountStats(_text_out_stats),
                    tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-                   read.stats, upsampled.stats, *text.stats),
+                   read.stats, upsampled.stats, tokenized.stats, *text.stats),
         'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
         'options': config.manifest_options(similar_words_digest),
         'vocab': {'source': config.tokenization.vocab_file or 'trained on the input', 'size': len(vocab),
@@ -296,6 +296,13 @@ def summary(manifest: dict) -> str:
     lines.append('sentences %d, tokens %d, instances %d, %s' % (
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
         'masked tokens %d' % counts.get('masked_tokens', 0) if static else 'masked at training time'))
+    # [UNK] tokens are text the model never sees: the characters the vocab lacks (curly quotes and
+    # dashes, in Google's Chinese vocab) are named so a user can normalize them before the run.
+    unknown, tokens = counts.get('unknown_tokens', 0), counts.get('tokens', 0)
+    lines.append('[UNK] %.2f%% of tokens (%s of %s); most often: %s' % (
+        100 * unknown / tokens, format(unknown, ','), format(tokens, ','),
+        ' '.join(char for char, _ in manifest.get('unknown_characters', ())[:5]))
+        if unknown else '[UNK] none')
     if 'similar_word_replacements' in counts:
         lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
             counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))

@@ -30,6 +30,15 @@ _EXCEPTION_LINE = re.compile(r'(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:: |:?$)')
 MAX_MESSAGE_CHARS = 300
 # How a traceback starts: a message ending so was cut before the exception line.
 _CUT_TRACEBACK = 'Traceback (most recent call last):'
+# Beam warnings that say nothing about the run, left out of its log file: in a failed run's log
+# they would read as the cause. Each local worker (--direct_running_mode=multi_processing) warns at
+# its start that it has no staging folder: it imports the job's code from this install and has
+# nothing staged. Beam's FnApiRunner passes its workers no pipeline options, so the workers' log
+# levels (--sdk_harness_log_level_overrides) cannot be set; their messages reach the job through
+# the logger below, with those of the job's own code, which stay.
+_HARMLESS_BEAM_WARNINGS = {
+    'apache_beam.runners.portability.local_job_service': ('No semi_persistent_directory found',),
+}
 
 
 def new_log_file(prefix: str) -> str:
@@ -62,6 +71,12 @@ class _QuietFileHandler(logging.FileHandler):
         pass
 
 
+def _not_harmless(record: logging.LogRecord) -> bool:
+    """A logging filter: False for a record of _HARMLESS_BEAM_WARNINGS."""
+    return not (record.levelno == logging.WARNING and any(
+        text in record.getMessage() for text in _HARMLESS_BEAM_WARNINGS.get(record.name, ())))
+
+
 def _log_thread_exception(args) -> None:
     """threading.excepthook that logs: a runner thread that dies would print its traceback."""
     logging.getLogger(__name__).error('exception in thread %s', args.thread.name if args.thread else '?',
@@ -70,8 +85,8 @@ def _log_thread_exception(args) -> None:
 
 class RunLog:
     """Context manager: the root logger writes to the log file ``path`` (a new temporary file
-    where None) instead of its handlers, and warnings.warn and the exceptions of dying threads go
-    there too. The file is deleted at the end unless ``keep()`` was called (the run failed and the
+    where None) instead of its handlers, less _HARMLESS_BEAM_WARNINGS, and warnings.warn and the
+    exceptions of dying threads go there too. The file is deleted at the end unless ``keep()`` was called (the run failed and the
     line on stderr names it)."""
 
     def __init__(self, prefix: str, path=None):
@@ -84,6 +99,7 @@ class RunLog:
     def __enter__(self):
         self._handler = _QuietFileHandler(self.path, encoding='utf-8')
         self._handler.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s'))
+        self._handler.addFilter(_not_harmless)
         root = logging.getLogger()
         self._saved = list(root.handlers)
         for handler in self._saved:

@@ -14,6 +14,7 @@ this batch pipeline on anyway. Prism stays available as ``--runner=PrismRunner -
 """
 import ctypes
 import ctypes.util
+import importlib
 import os
 
 from apache_beam.io.filesystems import FileSystems

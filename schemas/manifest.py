@@ -18,8 +18,13 @@ FORMAT_VERSION = 2
 # A count named (SOURCE_KEY, source file, name) is that source's share of the total ``name``.
 SOURCE_KEY = 'source'
 DROPPED_PREFIX = 'dropped.'
+# Tokens that are [UNK]: the vocab lacks their characters. A count named (UNKNOWN_CHAR, character)
+# is how often that character was behind one; the manifest lists the UNKNOWN_CHARACTERS_TOP most.
+UNKNOWN_TOKENS = 'unknown_tokens'
+UNKNOWN_CHAR = 'unknown_char'
+UNKNOWN_CHARACTERS_TOP = 20
 SOURCE_COUNTS = ('documents_read', 'documents_kept', 'characters_read', 'characters_kept', 'tokens',
-                 'lines_read', 'undecodable_lines')
+                 UNKNOWN_TOKENS, 'lines_read', 'undecodable_lines')
 # A source that loses more than this share of its lines to undecodable bytes is warned about.
 UNDECODABLE_WARNING_SHARE = 0.01
 
@@ -43,18 +48,28 @@ def _split_dropped(counts: dict) -> tuple:
 
 
 def split_counts(counts) -> tuple:
-    """(name, value) pairs -> (totals, dropped by reason, {source: its counts and drops})."""
-    totals, by_source = {}, {}
+    """(name, value) pairs -> (totals, dropped by reason, {source: its counts and drops}); the
+    (UNKNOWN_CHAR, character) counts are left out (see unknown_characters)."""
+    totals, by_source = {UNKNOWN_TOKENS: 0}, {}
     for name, value in counts:
         if isinstance(name, tuple) and name[0] == SOURCE_KEY:
             by_source.setdefault(name[1], {})[name[2]] = value
-        else:
+        elif not (isinstance(name, tuple) and name[0] == UNKNOWN_CHAR):
             totals[name] = value
     sources = {}
     for source, source_counts in sorted(by_source.items()):
         kept, dropped = _split_dropped(source_counts)
         sources[source] = dict({name: kept.get(name, 0) for name in SOURCE_COUNTS}, dropped=dropped)
     return _split_dropped(totals) + (sources,)
+
+
+def unknown_characters(counts) -> list:
+    """[[character, count], ...] of the UNKNOWN_CHARACTERS_TOP characters most often behind an
+    [UNK], from the (UNKNOWN_CHAR, character) counts: by count, then character, so ties are
+    listed the same on every run."""
+    chars = [(-value, name[1]) for name, value in counts
+             if isinstance(name, tuple) and name[0] == UNKNOWN_CHAR]
+    return [[char, -value] for value, char in sorted(chars)[:UNKNOWN_CHARACTERS_TOP]]
 
 
 def format_layout(output_format: str, compression: str, masking: str, max_seq_length: int,
@@ -90,12 +105,14 @@ def build_manifest(options: dict, vocab: dict, counts, masking: str, formats: di
     ``formats`` maps each output format to its layout (see format_layout) plus ``shards``, a list
     of ShardInfo. ``software_section``: software()'s, left out where None.
     """
+    counts = list(counts)
     totals, dropped, sources = split_counts(counts)
     manifest = {
         'format_version': FORMAT_VERSION,
         'options': dict(sorted(options.items())),
         'vocab': vocab,
         'counts': totals,
+        'unknown_characters': unknown_characters(counts),
         'dropped': dropped,
         'sources': sources,
         'warnings': undecodable_warnings(sources),
@@ -130,7 +147,7 @@ def without_software(data: bytes) -> bytes:
 _SECTIONS = {'format_version': int, 'options': dict, 'vocab': dict, 'counts': dict, 'dropped': dict,
              'rejects': list, 'masking': str, 'formats': dict}
 # Checked where present: manifests written before the section was added still load.
-_OPTIONAL_SECTIONS = {'software': dict}
+_OPTIONAL_SECTIONS = {'software': dict, 'unknown_characters': list}
 
 
 def parse_manifest(data: bytes) -> dict:

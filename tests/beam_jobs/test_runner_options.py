@@ -104,3 +104,10 @@ def test_local_runs_pass_fixed_malloc_thresholds_to_their_workers(monkeypatch):
     import os
     assert os.environ['MALLOC_MMAP_THRESHOLD_'] == MALLOC_SETTINGS['MALLOC_MMAP_THRESHOLD_']
     assert os.environ['MALLOC_TRIM_THRESHOLD_'] == '4194304'
+
+
+def test_a_dotted_runner_path_is_checked():
+    """A runner given as module.Class is imported to check it (it raised NameError before)."""
+    from beam_jobs.runner_options import _unknown_runner
+    assert _unknown_runner(PipelineOptions(['--runner', 'apache_beam.runners.direct.DirectRunner'])) == ''
+    assert 'has no NoSuch' in _unknown_runner(PipelineOptions(['--runner', 'apache_beam.runners.direct.NoSuch']))

@@ -31,6 +31,7 @@ def test_static_summary_names_the_dataset_its_masks_and_the_trainers_flags():
         'max_seq_length 512, max_predictions_per_seq 77: static masking, strategy ngram',
         'documents read 10, kept 9, dropped none',
         'sentences 50, tokens 900, instances 7, masked tokens 130',
+        '[UNK] none',
         'tfrecord: 2 shards, 7 records',
         'run_pretraining.py flags: --max_seq_length=512 --max_predictions_per_seq=77']
 

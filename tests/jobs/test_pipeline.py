@@ -77,6 +77,15 @@ def test_manifest_accounts_for_every_document(demo_dataset):
     assert not (output_dir / '.incomplete').exists()
 
 
+def test_unknown_tokens_reach_the_manifest(demo_dataset):
+    """Google's vocab lacks curly quotes and dashes, which the demo corpus has: the [UNK] count and
+    its characters come through the job's counts into the manifest."""
+    _, manifest = demo_dataset
+    assert manifest['counts']['unknown_tokens'] > 0
+    assert sum(count for _, count in manifest['unknown_characters']) <= manifest['counts']['unknown_tokens']
+    assert {'“', '—'} & {char for char, _ in manifest['unknown_characters']}
+
+
 def test_traditional_text_is_converted_to_simplified(demo_dataset, real_vocab):
     output_dir, manifest = demo_dataset
     traditional = {real_vocab[c] for c in '臺灣網經濟資訊發學' if c in real_vocab}

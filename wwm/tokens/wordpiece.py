@@ -115,12 +115,34 @@ class WordPieceEncoder:
 
     def __init__(self, vocab: dict, do_lower_case: bool):
         self.tokenizer = build_tokenizer(vocab, do_lower_case)
+        self.unk_id = vocab['[UNK]']
+        self._unknown = {}
         self._table = None
         if _wordpiece is not None:
             tokens = list(vocab)
             self._table = _wordpiece.table(character_classes(self.tokenizer), tokens,
                                            [vocab[token] for token in tokens], vocab['[UNK]'],
                                            MAX_CHARS_PER_WORD)
+
+    def unknown_characters(self, sentence: str, encoding) -> List[str]:
+        """The characters of ``sentence`` behind the [UNK] tokens of its ``encoding``: for each
+        [UNK], the characters of its span that are [UNK] on their own (a punctuation mark is its
+        whole span; a word longer than MAX_CHARS_PER_WORD may name none). Only called for the
+        sentences that hold an [UNK]."""
+        chars = []
+        for token_id, (start, end) in zip(encoding.ids, encoding.offsets):
+            if token_id == self.unk_id:
+                span = sentence[start:end]
+                chars.extend(span if len(span) == 1 else filter(self._is_unknown, span))
+        return chars
+
+    def _is_unknown(self, char: str) -> bool:
+        """Whether ``char`` alone is one [UNK] (remembered: the same few characters recur)."""
+        unknown = self._unknown.get(char)
+        if unknown is None:
+            ids = self.tokenizer.encode(char, add_special_tokens=False).ids
+            unknown = self._unknown[char] = ids == [self.unk_id]
+        return unknown
 
     def encode_batch(self, sentences: Sequence[str]) -> list:
         """An Encoded (or a `tokenizers` Encoding) per sentence, without special tokens."""
