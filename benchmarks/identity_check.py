@@ -14,14 +14,13 @@ there. Each job runs in its own process on the DirectRunner as `python -m
 beam_jobs.build_pretraining_data` does.
 """
 import argparse
-import hashlib
 import json
 import pathlib
 import subprocess
 import sys
 import tempfile
 
-from schemas.manifest import MANIFEST_NAME, without_software
+from tests.job_runs import digests  # a manifest's without its software section, as the tests compare
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / 'shared' / 'data'
@@ -48,14 +47,6 @@ JOBS = {
 }
 
 
-def file_digests(output_dir: pathlib.Path) -> dict:
-    """sha256 of every file under ``output_dir``, by relative path; a manifest's without its
-    software section, which names the versions and runner that made it."""
-    return {str(p.relative_to(output_dir)): hashlib.sha256(
-        without_software(p.read_bytes()) if p.name == MANIFEST_NAME else p.read_bytes()).hexdigest()
-        for p in sorted(output_dir.rglob('*')) if p.is_file()}
-
-
 def corpus(folder: pathlib.Path) -> pathlib.Path:
     """The seeded 1 MB benchmark corpus, built into ``folder``."""
     subprocess.run([sys.executable, '-m', 'benchmarks.build_corpus', '--size_mb', str(CORPUS_MB),
@@ -77,7 +68,7 @@ def run_matrix(vocab: pathlib.Path, jobs: list) -> dict:
             if done.returncode != 0:
                 sys.exit('identity_check: job %s failed (exit %d): %s'
                          % (name, done.returncode, done.stderr.strip()[-2000:]))
-            results[name] = file_digests(out)
+            results[name] = digests(out)
             print('%-40s %3d files' % (name, len(results[name])), file=sys.stderr)
         return results
 
