@@ -20,7 +20,7 @@ setup: $(PY)
 # pull a torch with GBs of CUDA libraries.
 setup-test: $(PY)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[test,tf,ltp]"
+	$(PIP) install --quiet -e ".[test,tf,ltp,mds]" torch==2.13.0
 
 demo: setup
 	$(PY) -m beam_jobs.build_pretraining_data --input 'examples/demo_corpus/*' \

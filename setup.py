@@ -44,6 +44,9 @@ setup(
         'tf': ['tensorflow-cpu>=2.21,<2.22'],
         # LTP segmenters. Brings torch: install torch first (a CPU wheel where no GPU is used).
         'ltp': ['ltp==4.2.14', 'ltp-core>=0.1.4,<0.2', 'ltp-extension>=0.1.13,<0.2', 'transformers>=4.40,<5'],
+        # --output_format mds: MosaicML streaming's MDSWriter and StreamingDataset. Brings torch and
+        # torchvision (install torch first) and caps numpy below 2.2.
+        'mds': ['mosaicml-streaming==0.13.0'],
     },
     entry_points={
         'console_scripts': [

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from beam_jobs.failures import (RunLog, UsageError, exit_interrupted, exit_now, failure_message,
                                 interrupts_deferred, log_process_output, was_interrupted)
@@ -37,7 +37,8 @@ from apache_beam.options.pipeline_options import StandardOptions
 from beam_jobs.config import build_config, predictions_warning
 from beam_jobs.options import parse_options
 from beam_jobs.output_folder import remove_unfinished_run, start_run
-from beam_jobs.runner_options import local_runner, runner_name
+from beam_jobs.progress import INSTANCES, TOKENIZED, CountProgress, local_progress
+from beam_jobs.runner_options import LOCAL, local_runner, runner_family, runner_name
 from schemas.manifest import format_layout
 from schemas.output_layout import MANIFEST_NAME
 from transforms.clean_documents import CleanDocuments
@@ -47,22 +48,23 @@ from transforms.count_stats import CountStats, SampleDropped, SumStats, per_sour
 from transforms.create_instances import CreateInstances, GroupDocuments
 from transforms.deduplicate_documents import DeduplicateDocuments
 from transforms.filter_documents import FilterDocuments
+from transforms.map_characters import map_if_asked
 from transforms.mark_words import MarkWords
 from transforms.mask_instances import MaskInstances
 from transforms.read_documents import ReadDocuments
 from transforms.segment_words import SegmentWords
 from transforms.split_sentences import SplitSentences
-from transforms.tokenize_wordpiece import TokenizeWordPiece
+from transforms.tokenize_sentences import TokenizeSentences
+from transforms.train_tokenizer import TrainTokenizer
 from transforms.upsample_sources import UpsampleSources, source_weight
 from transforms.write_shards import PIECE_BYTES, WriteShards
 from wwm.tokens import vocab as vocab_lib
 from wwm.records.balanced_shards import piece_bits_for
-from wwm.readers.document_files import read_documents
 from wwm.native import fallback_warning, native_kernels
 from wwm.readers.decompress import SUFFIXES
 from wwm.instances.similar_words import load_similar_words, parse_similar_words, read_table_bytes
-from wwm.text.cleaning import clean_text
-from wwm.instances.word_boundaries import chinese_char_ids
+from wwm.tokens.tokenizer import VOCAB, TokenizerFile, load_tokenizer_json, trained_tokenizer_file
+from wwm.tokens.tokenizer_training import SPECIAL_IDS
 
 REJECT_SAMPLES = 20
 # Bytes of shard records a byte of input text makes per copy (--dupe_factor), a little over what
@@ -73,35 +75,64 @@ RECORD_BYTES_PER_TEXT_BYTE = {'static': 2, 'dynamic': 3}
 COMPRESSED_TEXT_BYTES = 4
 
 
-def _corpus_texts(files, cleaning_settings):
-    """The input's texts, cleaned and converted as the pipeline does, for vocab training."""
-    converter = None
-    if cleaning_settings.convert != 'none':
-        import opencc
-        converter = opencc.OpenCC(cleaning_settings.convert)
-    cleaning = cleaning_settings.cleaning_options
-    for input_file in files:
-        for record in read_documents(input_file.path, input_file.name, input_file.spec):
-            text = clean_text(getattr(record, 'text', ''), cleaning)
-            if text:
-                yield converter.convert(text) if converter else text
-
-
-def load_or_train_vocab(config) -> tuple:
-    """(vocab bytes, token->id); trains a vocab on the input when --vocab_file is absent."""
+def load_tokenizer(config) -> Optional[TokenizerFile]:
+    """The run's tokenizer when it is given: --tokenizer's or --vocab_file's; None when the run
+    trains one (tokenizer_input)."""
     tokenization = config.tokenization
-    if tokenization.vocab_file:
-        data = vocab_lib.read_vocab_bytes(tokenization.vocab_file)
-    else:
-        tokens = vocab_lib.train_vocab(_corpus_texts(config.files, config.cleaning),
-                                       tokenization.vocab_size, tokenization.do_lower_case)
-        data = ''.join(token + '\n' for token in tokens).encode('utf-8')
+    if tokenization.tokenizer:
+        try:
+            return load_tokenizer_json(vocab_lib.read_vocab_bytes(tokenization.tokenizer),
+                                       tokenization.special_tokens)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise UsageError('--tokenizer %s: %s' % (tokenization.tokenizer, error)) from None
+    if not tokenization.vocab_file:
+        return None
+    data = vocab_lib.read_vocab_bytes(tokenization.vocab_file)
     try:
-        vocab = vocab_lib.parse_vocab(data)
-        vocab_lib.check_bert_layout(vocab)
+        vocab_lib.check_bert_layout(vocab_lib.parse_vocab(data))
     except (UnicodeDecodeError, ValueError) as error:
         raise UsageError('--vocab_file %s is not a BERT vocab: %s' % (tokenization.vocab_file, error)) from None
-    return data, vocab
+    return TokenizerFile(VOCAB, data, tokenization.do_lower_case)
+
+
+def tokenizer_input(documents, tokenization, seed: int, tokenizer: Optional[TokenizerFile]):
+    """The PCollection of the run's one TokenizerFile: ``tokenizer`` where it is given, else one
+    trained on a sample of ``documents`` inside the pipeline (so on every runner's workers)."""
+    if tokenizer is not None:
+        return documents.pipeline | 'Tokenizer' >> beam.Create([tokenizer])
+    kind = tokenization.trained_kind
+    trained = documents | 'TrainTokenizer' >> TrainTokenizer(
+        kind, tokenization.vocab_size, tokenization.do_lower_case, seed,
+        tokenization.tokenizer_sample_chars)
+    return trained | 'TokenizerFile' >> beam.Map(trained_tokenizer_file, kind, tokenization.do_lower_case)
+
+
+def id_bound(tokenization, tokenizer_file: Optional[TokenizerFile]) -> Optional[int]:
+    """What the ids of the run's tokenizer stay below, known before the pipeline runs (it sets the
+    shards' id type), or None: a given tokenizer's largest id + 1; a trained BPE's --vocab_size; a
+    trained WordPiece vocab may exceed --vocab_size (every character seen is kept)."""
+    if tokenizer_file is not None:
+        return tokenizer_file.id_bound()
+    return tokenization.vocab_size if tokenization.trained_kind == 'bpe' else None
+
+
+def _tokenizer_derived(tokenizer, config) -> dict:
+    """What the stages after tokenization take from the run's tokenizer, each computed once in the
+    pipeline: the ids known before it exists (its special tokens'), and as PCollections of one the
+    ids masking draws from, the CJK-character ids, the similar-word table and the manifest's entry
+    with the file's bytes."""
+    tokenization, masking = config.tokenization, config.masking
+    source = (tokenization.tokenizer or tokenization.vocab_file
+              or 'trained in the job (%s)' % tokenization.trained_kind)
+    derived = {'vocab': tokenizer | 'VocabEntry' >> beam.Map(lambda t: (t.info(source), t.data))}
+    if masking.masking == 'dynamic':
+        derived['chinese_ids'] = tokenizer | 'ChineseIds' >> beam.Map(TokenizerFile.chinese_char_ids)
+    else:
+        derived['replacement_ids'] = tokenizer | 'RandomIds' >> beam.Map(TokenizerFile.replacement_ids)
+    if masking.similar_words:
+        derived['similar_words'] = tokenizer | 'SimilarWords' >> beam.Map(
+            lambda t: load_similar_words(masking.similar_words, t.data, t.do_lower_case))
+    return derived
 
 
 def similar_words_sha256(path):
@@ -162,34 +193,31 @@ def _instance_stats(keyed_instance, sentence_pair):
         yield _LABEL_COUNTS[sentence_pair], instance.next_sentence_label
 
 
-def _finish_instances(instances, config, plan, vocab, vocab_bytes, label):
+def _finish_instances(instances, config, plan, shared, label):
     """Mask (static) or mark words (dynamic): keyed TrainingInstances, and count dicts or None."""
     masking = config.masking
     if masking.masking == 'dynamic':
-        return instances | label + 'MarkWords' >> MarkWords(chinese_char_ids(vocab)), None
-    load_table = None
-    if masking.similar_words:
-        load_table = functools.partial(load_similar_words, masking.similar_words, vocab_bytes,
-                                       config.tokenization.do_lower_case)
+        return instances | label + 'MarkWords' >> MarkWords(shared['chinese_ids']), None
     masked = instances | label + 'Mask' >> MaskInstances(
-        masking.masking_config(plan.max_predictions_per_seq), config.random_seed, vocab['[MASK]'],
-        vocab_lib.replacement_ids(vocab), load_table)
+        masking.masking_config(plan.max_predictions_per_seq), config.random_seed,
+        shared['special_ids']['mask'], shared['replacement_ids'], shared.get('similar_words'))
     return masked.instances, masked.stats
 
 
-def _build_dataset(plan, document_groups, shared, config, vocab_bytes, vocab) -> None:
+def _build_dataset(plan, document_groups, shared, config) -> None:
     """Instances, masks, shards and manifest of one --max_seq_length.
 
     ``shared`` holds what every dataset of the run has in common: the pieces of the shard sort, the
-    document counts, the reject samples and the manifest's options and vocab entries.
+    document counts, the reject samples, what _tokenizer_derived takes from the tokenizer, and the
+    manifest's options.
     """
     label = 'Seq%d.' % plan.max_seq_length
     output, masking = config.output, config.masking.masking
     instances = document_groups | label + 'CreateInstances' >> CreateInstances(
-        config.instances.instance_config(plan.max_seq_length, config.random_seed, vocab['[CLS]'],
-                                         vocab['[SEP]']))
-    finished, mask_stats = _finish_instances(instances, config, plan, vocab, vocab_bytes, label)
-    specs = output.specs(masking, plan.max_seq_length, plan.max_predictions_per_seq)
+        config.instances.instance_config(plan.max_seq_length, config.random_seed,
+                                         shared['special_ids']['cls'], shared['special_ids']['sep']))
+    finished, mask_stats = _finish_instances(instances, config, plan, shared, label)
+    specs = output.specs(masking, plan.max_seq_length, plan.max_predictions_per_seq, shared['id_bound'])
     shards = finished | label + 'WriteShards' >> WriteShards(plan.output_dir, output.num_shards,
                                                              config.random_seed, specs,
                                                              output.sort_temp_dir, shared['piece_bits'])
@@ -197,11 +225,14 @@ def _build_dataset(plan, document_groups, shared, config, vocab_bytes, vocab) ->
         functools.partial(_instance_stats, sentence_pair=config.instances.sentence_pair)),)
     if mask_stats is not None:
         counts += (mask_stats | label + 'CountMasks' >> CountStats(dict.items),)
+    if shared['progress']:
+        _ = finished | label + 'CountProgress' >> beam.ParDo(CountProgress(shared['progress'],
+                                                                           INSTANCES))
     options = dict(shared['options'], max_seq_length=plan.max_seq_length,
                    max_predictions_per_seq=plan.max_predictions_per_seq)
     layouts = {spec.output_format: format_layout(*spec) for spec in specs}
     _ = shards | label + 'Commit' >> CommitDataset(
-        plan.output_dir, options, shared['vocab'], vocab_bytes, masking, layouts,
+        plan.output_dir, options, shared['vocab'], masking, layouts,
         counts | label + 'SumCounts' >> SumStats(), shared['rejects'], output.sort_temp_dir,
         runner_name(document_groups.pipeline.options))
 
@@ -233,11 +264,14 @@ def clean_filter_deduplicate(documents, cleaning, dedup) -> TextStages:
     return TextStages(documents, dropped, [cleaned.stats, filtered.stats], filtered.documents)
 
 
-def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=None) -> None:
+def build_pipeline(pipeline, config, tokenizer_file=None, similar_words_digest=None,
+                   progress=None) -> None:
     """Wire the stages; see transforms/__init__.py for the order. Everything up to tokenization
-    (and the bucketing of documents) is shared by the datasets of every --max_seq_length."""
+    (and the bucketing of documents) is shared by the datasets of every --max_seq_length.
+    ``tokenizer_file``: the given tokenizer (load_tokenizer), or None to train one in the job.
+    ``progress``: the local run's progress folder (beam_jobs/progress.py), or None."""
     files = config.files
-    read = pipeline | 'Read' >> ReadDocuments(files)
+    read = pipeline | 'Read' >> ReadDocuments(files, progress)
     # A file is read by one worker (a compressed stream cannot be split): spread its documents, or
     # the stages fused after reading (cleaning, filters, fingerprints) run on one core per file.
     spread = read.documents | 'Spread' >> beam.Reshuffle()
@@ -248,7 +282,11 @@ def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=No
     sentences = upsampled.documents | 'SplitSentences' >> SplitSentences()
     segmentation = config.segmentation
     words = sentences | 'Segment' >> SegmentWords(segmentation.segmenter, segmentation.settings)
-    tokenized = words | 'Tokenize' >> TokenizeWordPiece(vocab_bytes, config.tokenization.do_lower_case)
+    tokenizer = tokenizer_input(text.documents, config.tokenization, config.random_seed, tokenizer_file)
+    words, mapping_stats = map_if_asked(words, config.tokenization, tokenizer)
+    tokenized = words | 'Tokenize' >> TokenizeSentences(tokenizer)
+    if progress:
+        _ = tokenized.documents | 'CountProgress' >> beam.ParDo(CountProgress(progress, TOKENIZED))
     with_buckets = config.instances.needs_buckets
     expected = None
     if with_buckets:  # the documents tokenization will see, known before deduplication
@@ -267,14 +305,17 @@ def build_pipeline(pipeline, config, vocab_bytes, vocab, similar_words_digest=No
                    dropped | 'CountDropped' >> CountStats(_dropped_stats),
                    text.documents | 'CountTextOut' >> CountStats(_text_out_stats),
                    tokenized.documents | 'CountDocuments' >> CountStats(_document_stats),
-                   read.stats, upsampled.stats, tokenized.stats, *text.stats),
+                   read.stats, upsampled.stats, tokenized.stats, *mapping_stats, *text.stats),
         'rejects': dropped | 'SampleDropped' >> SampleDropped(REJECT_SAMPLES),
+        'progress': progress,
         'options': config.manifest_options(similar_words_digest),
-        'vocab': {'source': config.tokenization.vocab_file or 'trained on the input', 'size': len(vocab),
-                  'sha256': vocab_lib.vocab_sha256(vocab_bytes)},
+        'special_ids': (tokenizer_file.special_ids() if tokenizer_file
+                        else SPECIAL_IDS[config.tokenization.trained_kind]),
+        'id_bound': id_bound(config.tokenization, tokenizer_file),
+        **_tokenizer_derived(tokenizer, config),
     }
     for plan in config.plans:
-        _build_dataset(plan, document_groups, shared, config, vocab_bytes, vocab)
+        _build_dataset(plan, document_groups, shared, config)
 
 
 def summary(manifest: dict) -> str:
@@ -297,12 +338,18 @@ def summary(manifest: dict) -> str:
         counts.get('sentences', 0), counts.get('tokens', 0), counts.get('instances', 0),
         'masked tokens %d' % counts.get('masked_tokens', 0) if static else 'masked at training time'))
     # [UNK] tokens are text the model never sees: the characters the vocab lacks (curly quotes and
-    # dashes, in Google's Chinese vocab) are named so a user can normalize them before the run.
+    # dashes, in Google's Chinese vocab) are named, and --map_unknown_characters suggested.
     unknown, tokens = counts.get('unknown_tokens', 0), counts.get('tokens', 0)
     lines.append('[UNK] %.2f%% of tokens (%s of %s); most often: %s' % (
         100 * unknown / tokens, format(unknown, ','), format(tokens, ','),
         ' '.join(char for char, _ in manifest.get('unknown_characters', ())[:5]))
         if unknown else '[UNK] none')
+    mapping = options.get('map_unknown_characters')  # absent from manifests older than the option
+    if mapping:
+        lines[-1] += '; %s characters mapped to ones the vocab has (--map_unknown_characters)' % (
+            format(counts.get('mapped_characters', 0), ','))
+    elif mapping is False and unknown:
+        lines[-1] += '; --map_unknown_characters maps those the vocab has an equivalent for'
     if 'similar_word_replacements' in counts:
         lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
             counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
@@ -386,7 +433,7 @@ def _run(argv, started: list) -> int:
     if warning:
         print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
     table_digest = similar_words_sha256(config.masking.similar_words)
-    vocab_bytes, vocab = load_or_train_vocab(config)
+    tokenizer = load_tokenizer(config)
     plans, resolved = config.plans, config.resolved_options()
     started.extend(plans)
     for plan in plans:
@@ -396,8 +443,10 @@ def _run(argv, started: list) -> int:
     warning = fallback_warning(native_kernels())
     if warning:  # this process's install; the manifest records the workers'
         print('%s: warning: %s' % (PROG, warning), file=sys.stderr)
-    with beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
-        build_pipeline(pipeline, config, vocab_bytes, vocab, table_digest)
+    with local_progress(PROG, config.files, config.output.progress_seconds,
+                        runner_family(pipeline_options) == LOCAL) as progress, \
+            beam.Pipeline(runner=local_runner(pipeline_options), options=pipeline_options) as pipeline:
+        build_pipeline(pipeline, config, tokenizer, table_digest, progress)
     if pipeline_options.view_as(StandardOptions).no_wait_until_finish:
         print('job submitted: each dataset is complete once its manifest.json exists: %s'
               % ' '.join(FileSystems.join(plan.output_dir, MANIFEST_NAME) for plan in plans))

@@ -14,7 +14,7 @@ from typing import Optional, Tuple
 from beam_jobs.failures import UsageError
 from beam_jobs.inputs import input_patterns, resolve_inputs, source_entries
 from beam_jobs.options import (CONVERSIONS, CONVERTER_MARKUP, MASKING_MODES, MAX_NUM_SHARDS,
-                               MAX_SEQ_LENGTH_LIMIT, PretrainingDataOptions, dataset_plans,
+                               MAX_SEQ_LENGTH_LIMIT, TOKENIZER_KINDS, PretrainingDataOptions, dataset_plans,
                                length_pairs, output_formats)
 from beam_jobs.output_folder import check_output_folders
 from beam_jobs.path_checks import (absolute, check_file, check_segmenter_model, check_user_dict,
@@ -31,6 +31,7 @@ from wwm.readers.encodings import normalize_encoding
 from wwm.segmenters import MODEL_SEGMENTERS, SEGMENTERS
 from wwm.records.shard_writers import TFRECORD_COMPRESSIONS, output_specs
 from wwm.text.cleaning import URL_POLICIES, CleaningOptions
+from wwm.tokens.tokenizer import parse_special_tokens
 
 # The options the manifest does not record, and why; it records every other one.
 UNRECORDED_OPTIONS = {
@@ -46,6 +47,7 @@ UNRECORDED_OPTIONS = {
     'overwrite': 'what happens to an existing dataset, not what the new one holds',
     'allow_other_files': "what else --output_dir may hold, not the dataset",
     'allow_empty': 'the exit code of an empty run, not the dataset',
+    'progress_seconds': 'how often a local run prints its progress, not what it writes',
 }
 
 
@@ -125,7 +127,8 @@ class InputSettings(_Section):
 
 @dataclass(frozen=True)
 class OutputSettings(_Section):
-    """Where and how the shards are written, and what the output folder may hold."""
+    """Where and how the shards are written, what the output folder may hold, and how often a local
+    run reports its progress."""
     output_dir: str
     output_format: Tuple[str, ...]
     tfrecord_compression: str
@@ -134,10 +137,13 @@ class OutputSettings(_Section):
     overwrite: bool
     allow_other_files: bool
     allow_empty: bool
+    progress_seconds: float
 
     def __post_init__(self):
         _check([
             (self.output_dir, '--output_dir is required'),
+            (self.progress_seconds >= 0, '--progress_seconds must be at least 0 (0: no progress '
+                                         'lines), got %g' % self.progress_seconds),
             (1 <= self.num_shards <= MAX_NUM_SHARDS,
              '--num_shards must be between 1 and %d, got %d' % (MAX_NUM_SHARDS, self.num_shards)),
             _choice('tfrecord_compression', self.tfrecord_compression, TFRECORD_COMPRESSIONS),
@@ -155,10 +161,11 @@ class OutputSettings(_Section):
         check_writable_folder('output_dir', self.output_dir)
         check_writable_folder('sort_temp_dir', self.sort_temp_dir)
 
-    def specs(self, masking: str, max_seq_length: int, max_predictions_per_seq: int) -> list:
-        """The OutputSpec of each format of one dataset."""
+    def specs(self, masking: str, max_seq_length: int, max_predictions_per_seq: int,
+              vocab_size=None) -> list:
+        """The OutputSpec of each format of one dataset, whose vocab has ``vocab_size`` entries."""
         return output_specs(self.output_format, self.tfrecord_compression, masking, max_seq_length,
-                            max_predictions_per_seq)
+                            max_predictions_per_seq, vocab_size)
 
 
 def parse_ngram_probs(text: str) -> tuple:
@@ -276,20 +283,48 @@ class InstanceSettings(_Section):
 
 @dataclass(frozen=True)
 class TokenizationSettings(_Section):
-    """The vocab (given, or trained on the input) and WordPiece's case folding."""
+    """The tokenizer (a BERT vocab or a tokenizer.json given, or one trained on the input),
+    WordPiece's case folding for a vocab, and whether the characters the tokenizer lacks are mapped
+    to ones it has."""
     vocab_file: Optional[str]
+    tokenizer: Optional[str]
+    special_tokens: Tuple[Tuple[str, str], ...]
+    train_tokenizer: Optional[str]
     vocab_size: int
+    tokenizer_sample_chars: int
     do_lower_case: bool
+    map_unknown_characters: bool
 
     def __post_init__(self):
-        _check([(self.vocab_size >= 200, '--vocab_size must be at least 200')])
+        _check([
+            (not (self.vocab_file and self.tokenizer), '--vocab_file and --tokenizer are mutually exclusive'),
+            (not self.special_tokens or self.tokenizer, '--special_tokens is only used with --tokenizer'),
+            (not self.train_tokenizer or not (self.vocab_file or self.tokenizer),
+             '--train_tokenizer trains a tokenizer instead of --vocab_file or --tokenizer: give one of them'),
+            _choice('train_tokenizer', self.train_tokenizer or TOKENIZER_KINDS[0], TOKENIZER_KINDS),
+            (self.vocab_size >= 200, '--vocab_size must be at least 200'),
+            (self.tokenizer_sample_chars >= 10000, '--tokenizer_sample_chars must be at least 10000'),
+        ])
 
     @classmethod
     def from_options(cls, options):
-        return cls._from(options, vocab_file=absolute(options.vocab_file))
+        try:
+            special = parse_special_tokens(options.special_tokens)
+        except ValueError as error:
+            raise UsageError('--special_tokens: %s' % error) from None
+        return cls._from(options, vocab_file=absolute(options.vocab_file),
+                         tokenizer=absolute(options.tokenizer), special_tokens=special)
 
     def check_paths(self) -> None:
         check_file('vocab_file', self.vocab_file)
+        check_file('tokenizer', self.tokenizer)
+
+    @property
+    def trained_kind(self) -> Optional[str]:
+        """The kind of tokenizer the run trains (wordpiece when none is given), or None."""
+        if self.vocab_file or self.tokenizer:
+            return None
+        return self.train_tokenizer or TOKENIZER_KINDS[0]
 
 
 _FRACTIONS = ('min_cjk_fraction', 'max_duplicate_line_fraction', 'max_top_ngram_fraction',
@@ -500,6 +535,7 @@ def build_config(pipeline_options) -> JobConfig:
     problem = runner_problem(pipeline_options, {
         'input': input_patterns(options.input), 'output_dir': options.output_dir,
         'sort_temp_dir': options.sort_temp_dir, 'vocab_file': options.vocab_file,
+        'tokenizer': options.tokenizer,
         'similar_words': options.similar_words, 'segmenter_model': options.segmenter_model,
         'user_dict': options.user_dict})
     if problem:
@@ -513,6 +549,10 @@ def build_config(pipeline_options) -> JobConfig:
                     cleaning=CleaningSettings.from_options(options),
                     dedup=DedupSettings.from_options(options),
                     segmentation=SegmentationSettings.from_options(options))
+    tokenization = sections['tokenization']
+    _check([(not masking.similar_words or tokenization.trained_kind != 'bpe' and not tokenization.tokenizer,
+             '--similar_words replaces words by WordPiece tokens: it needs a BERT vocab (--vocab_file, '
+             'or --train_tokenizer wordpiece)')])
     for name in ('segmentation', 'tokenization', 'masking', 'output'):
         sections[name].check_paths()
     config = JobConfig(**sections, random_seed=options.random_seed, files=inputs.files())

@@ -11,6 +11,7 @@ does not list lies beside the shards (a reader that globs the folder would take 
 line, when there is no dataset or its manifest (or vocab.txt) is missing, empty, cut short or not a
 manifest.
 """
+import datetime
 import hashlib
 import itertools
 import json
@@ -129,7 +130,7 @@ def _masking_line(stats: DatasetStats) -> str:
         tokens = sum(size * count for size, count in stats.group_sizes.items())
         return 'whole-word groups %d, %.2f tokens each' % (groups, tokens / groups)
     masked = sum(stats.masked.values()) or 1
-    return 'masked share %.3f ([MASK] %.3f, other token %.3f, kept %.3f)' % (
+    return 'masked share %.3f ([MASK] %.3f, random %.3f, kept %.3f)' % (
         stats.masked_share(), stats.masked['mask'] / masked, stats.masked['replaced'] / masked,
         stats.masked['kept'] / masked)
 
@@ -175,12 +176,14 @@ def inspect_dataset(name: str, folder: str, examples: int) -> html_report.Datase
         print('inspect: %s: %s' % (name, problem), file=sys.stderr)
     _print_dataset(name, manifest, stats, problems)
     id_to_token = {i: token for token, i in vocab.items()}
+    decoded = []
     if not problems:
         for number, instance in enumerate(_first_instances(folder, manifest, examples), 1):
-            print('\nexample %d (next sentence label %d)' % (number, instance.next_sentence_label))
-            print('\n'.join(describe_example(instance, id_to_token)))
+            decoded.append(['example %d (next sentence label %d)' % (number, instance.next_sentence_label)]
+                           + describe_example(instance, id_to_token))
+            print('\n' + '\n'.join(decoded[-1]))
     print()
-    return html_report.DatasetReport(name, manifest, stats, problems)
+    return html_report.DatasetReport(name, manifest, stats, problems, decoded)
 
 
 def main(argv=None) -> int:
@@ -204,7 +207,8 @@ def main(argv=None) -> int:
         print('inspect: error: %s' % error, file=sys.stderr)
         return 2
     if args.report:
-        page = html_report.render('Pretraining data in %s' % args.output_dir, reports)
+        made = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+        page = html_report.render('Pretraining data in %s' % args.output_dir, reports, made)
         with open(args.report, 'w', encoding='utf-8') as handle:
             handle.write(page)
         print('report written to %s' % args.report)

@@ -19,7 +19,9 @@ from schemas.sources import (DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_LINE_BYTES,
 from wwm.dedup import NearDuplicateParams
 from wwm.text.filters import FilterThresholds
 from wwm.segmenters import DEFAULT_SEGMENTER, SEGMENTERS
-from wwm.records.shard_writers import OUTPUT_FORMATS
+from wwm.records.shard_writers import MDS_INSTALL, OUTPUT_FORMATS, mds_available
+from wwm.tokens.tokenizer import ROLES as TOKENIZER_ROLES
+from wwm.tokens.tokenizer_training import DEFAULT_SAMPLE_CHARS
 
 COMMAND = 'python -m beam_jobs.build_pretraining_data'  # as the help's usage line shows it
 MASKING_MODES = ('static', 'dynamic')
@@ -30,6 +32,7 @@ MAX_SEQ_LENGTH_LIMIT = 8192
 MAX_NUM_SHARDS = 10000
 CONVERSIONS = ('t2s', 'tw2sp', 'hk2s', 's2t', 'none')
 CONVERTER_MARKUP = ('auto', 'simplified', 'traditional', 'keep')
+TOKENIZER_KINDS = ('wordpiece', 'bpe')
 
 
 def _bool(value) -> bool:
@@ -158,13 +161,34 @@ def _add_segmentation_args(group):
 
 def _add_tokenization_args(group):
     group.add_argument('--vocab_file', default=None,
-                       help='BERT vocab.txt. Default: none, a vocab is trained on the input.')
+                       help='BERT vocab.txt, tokenized as Google\'s BERT. Not with --tokenizer. '
+                            'Default: none, a tokenizer is trained on the input (--train_tokenizer).')
+    group.add_argument('--tokenizer', default=None,
+                       help='HuggingFace tokenizers tokenizer.json (WordPiece, BPE, byte-level BPE, '
+                            'Unigram): ids are its own encode\'s. Not with --vocab_file. Default: none.')
+    group.add_argument('--special_tokens', default=None,
+                       help='With --tokenizer: ROLE=TOKEN pairs, comma-separated, naming special '
+                            'tokens (roles %s). Default: found by name, BERT\'s [CLS] [SEP] [MASK] '
+                            '[PAD] [UNK], else RoBERTa\'s <s> </s> <mask> <pad> <unk>.'
+                            % ', '.join(TOKENIZER_ROLES))
+    group.add_argument('--train_tokenizer', default=None,
+                       help='Without --vocab_file or --tokenizer: the kind of tokenizer trained on '
+                            'a sample of the cleaned input, inside the pipeline: %s. Default: '
+                            'wordpiece (a BERT vocab.txt).' % ', '.join(TOKENIZER_KINDS))
     group.add_argument('--vocab_size', type=int, default=21128,
-                       help='Size of the vocab trained when --vocab_file is absent. '
+                       help='Size of the tokenizer trained (--train_tokenizer). '
                             'Default: %(default)s.')
+    group.add_argument('--tokenizer_sample_chars', type=int, default=DEFAULT_SAMPLE_CHARS,
+                       help='Characters of cleaned text the tokenizer is trained on (--train_tokenizer): '
+                            'a sample of the documents, the same for the same input and '
+                            '--random_seed. Default: %(default)s.')
     _flag(group, '--do_lower_case', True,
           'Lower-case the text and strip accents before WordPiece, as Google\'s BERT (match the '
           'vocab: uncased vocabs need true).')
+    _flag(group, '--map_unknown_characters', False,
+          'Replace characters the vocab lacks (curly quotes, dashes, the ellipsis, full-width and '
+          'other compatibility forms) by equivalents it has, one for one, instead of [UNK]. Off, '
+          'the token ids are those of Google\'s tokenizer.')
 
 
 def _add_instance_args(group):
@@ -242,6 +266,11 @@ def _add_output_args(group):
           'or deleted.')
     _flag(group, '--allow_empty', False,
           'Accept a run that makes no instance (exit code 0 instead of 1).')
+    group.add_argument('--progress_seconds', type=float, default=10,
+                       help='On a local runner (DirectRunner, Prism), print a progress line on '
+                            'stderr every this many seconds: input read, documents, instances, '
+                            'rate and the time left to read; 0 prints none. Default: '
+                            '%(default)s.')
 
 
 # (title, adds the group's options): JobConfig's sections, in its order.
@@ -352,6 +381,8 @@ def output_formats(options) -> list:
         if name not in OUTPUT_FORMATS:
             raise UsageError('unknown --output_format %r (choose from %s)'
                              % (name, ', '.join(OUTPUT_FORMATS)))
+    if 'mds' in given and not mds_available():
+        raise UsageError('--output_format mds needs MosaicML streaming: %s' % MDS_INSTALL)
     return [name for name in OUTPUT_FORMATS if name in given]
 
 

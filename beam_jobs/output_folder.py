@@ -30,8 +30,8 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from beam_jobs.options import UsageError, dataset_plans, output_formats
 from schemas.manifest import parse_manifest
 from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_NAME, REJECTS_DIR,
-                                   RUN_FILES_GLOB, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME, VOCAB_NAME,
-                                   is_reject_name, is_run_name, is_runs_folder_name, is_shard_name,
+                                   RUN_FILES_GLOB, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME,
+                                   TOKENIZER_NAME, VOCAB_NAME, is_reject_name, is_run_name, is_runs_folder_name, is_shard_name,
                                    shard_name)
 from transforms.write_shards import runs_folder
 from wwm.records.shard_writers import output_specs
@@ -87,7 +87,8 @@ def delete_quietly(files, folders=()) -> None:
 
 # The run's paths, relative to its dataset folder ('/'-separated; a folder ends with '/').
 
-def planned_paths(num_shards: int, specs, output_dir: str, runs_dir: str) -> list:
+def planned_paths(num_shards: int, specs, output_dir: str, runs_dir: str,
+                  tokenizer_name: str = VOCAB_NAME) -> list:
     """Every path a run of one dataset may create in ``output_dir``, reject files aside (the commit
     adds those to the marker before writing them): see the module's docstring."""
     shards = [shard_name(index, num_shards, spec.extension) for spec in specs for index in range(num_shards)]
@@ -95,7 +96,7 @@ def planned_paths(num_shards: int, specs, output_dir: str, runs_dir: str) -> lis
     inside = _relative(runs_dir, output_dir)
     if inside and inside != INCOMPLETE_DIR:
         folders.append(inside + '/')
-    return [MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME] + shards + folders
+    return [MANIFEST_NAME, MANIFEST_TEMP_NAME, tokenizer_name] + shards + folders
 
 
 def _relative(path: str, folder: str):
@@ -109,7 +110,8 @@ def _relative(path: str, folder: str):
 
 def _is_job_name(path: str) -> bool:
     """Whether the job writes files of this name in a dataset folder, in some run."""
-    return (path in (MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME)
+    return (path in (MANIFEST_NAME, MANIFEST_TEMP_NAME, VOCAB_NAME, TOKENIZER_NAME, RUN_MARKER_NAME,
+                     RUN_MARKER_TEMP_NAME)
             or path.startswith(INCOMPLETE_DIR + '/') or is_shard_name(path) or is_reject_name(path))
 
 
@@ -156,9 +158,10 @@ def _read(path: str) -> bytes:
 
 def dataset_files(manifest: dict) -> list:
     """The files of a finished dataset, relative to its folder: what its manifest lists, the
-    manifest and vocab.txt. ValueError when it names a file the job does not write."""
+    manifest and its tokenizer's file (vocab.txt or tokenizer.json). ValueError when it names a file
+    the job does not write."""
     shards = [shard['file_name'] for layout in manifest['formats'].values() for shard in layout['shards']]
-    files = [MANIFEST_NAME, VOCAB_NAME] + shards + list(manifest['rejects'])
+    files = [MANIFEST_NAME, manifest['vocab'].get('file', VOCAB_NAME)] + shards + list(manifest['rejects'])
     unsafe = [name for name in files if not _safe_listed_path(name)]
     if unsafe:
         raise ValueError('it lists %r, not a file this job writes' % unsafe[0])
@@ -272,7 +275,14 @@ def _plan_paths(plan, options) -> tuple:
     specs = output_specs(output_formats(options), options.tfrecord_compression, options.masking,
                          plan.max_seq_length, plan.max_predictions_per_seq)
     runs_dir = runs_folder(plan.output_dir, options.sort_temp_dir)
-    return runs_dir, planned_paths(options.num_shards, specs, plan.output_dir, runs_dir)
+    return runs_dir, planned_paths(options.num_shards, specs, plan.output_dir, runs_dir,
+                                   tokenizer_file_name(options))
+
+
+def tokenizer_file_name(options) -> str:
+    """The name of the file a run's datasets keep their tokenizer in: a BERT vocab's vocab.txt
+    (--vocab_file, or a trained WordPiece vocab), else tokenizer.json."""
+    return TOKENIZER_NAME if options.tokenizer or options.train_tokenizer == 'bpe' else VOCAB_NAME
 
 
 def check_output_folders(options, files) -> None:

@@ -113,9 +113,6 @@ def _dataflow_problem(options, data_paths: dict) -> str:
         value = getattr(cloud, name)
         if value and not value.startswith('gs://'):
             return '--%s must be a gs:// path on Dataflow, got %s' % (name, value)
-    if not data_paths.get('vocab_file'):
-        return ('--runner=DataflowRunner needs --vocab_file (training a vocab reads the whole '
-                'input on the launching machine)')
     for name, paths in sorted(data_paths.items()):
         for path in paths if isinstance(paths, list) else [paths]:
             if path and _is_local_path(path):
@@ -132,9 +129,6 @@ def _portable_problem(options, data_paths: dict) -> str:
     if not endpoint or endpoint == 'embed':
         return ('--runner=%s needs --job_endpoint (the job server, e.g. localhost:8099 for the '
                 "Flink job server of deploy/flink); without it Beam downloads one" % runner_name(options))
-    if not data_paths.get('vocab_file'):
-        return ('--runner=%s needs --vocab_file (training a vocab reads the whole input on the '
-                'launching machine)' % runner_name(options))
     return ''
 
 
@@ -142,7 +136,7 @@ def runner_problem(options, data_paths: dict) -> str:
     """The first runner-specific problem with ``options``, as one line, or ''.
 
     ``data_paths`` maps option names to the data paths the workers read or write
-    (input globs, output_dir, vocab_file), to check they are reachable from the runner's workers.
+    (input globs, output_dir, vocab_file, tokenizer), to check they are reachable from the runner's workers.
     """
     problem = _unknown_runner(options) or _common_problem(options, _set_by_user(options))
     if problem:

@@ -23,6 +23,8 @@ DROPPED_PREFIX = 'dropped.'
 UNKNOWN_TOKENS = 'unknown_tokens'
 UNKNOWN_CHAR = 'unknown_char'
 UNKNOWN_CHARACTERS_TOP = 20
+# Tokens spanning several segmenter words: each joins those words into one masking group.
+MULTI_WORD_TOKENS = 'multi_word_tokens'
 SOURCE_COUNTS = ('documents_read', 'documents_kept', 'characters_read', 'characters_kept', 'tokens',
                  UNKNOWN_TOKENS, 'lines_read', 'undecodable_lines')
 # A source that loses more than this share of its lines to undecodable bytes is warned about.
@@ -50,7 +52,7 @@ def _split_dropped(counts: dict) -> tuple:
 def split_counts(counts) -> tuple:
     """(name, value) pairs -> (totals, dropped by reason, {source: its counts and drops}); the
     (UNKNOWN_CHAR, character) counts are left out (see unknown_characters)."""
-    totals, by_source = {UNKNOWN_TOKENS: 0}, {}
+    totals, by_source = {UNKNOWN_TOKENS: 0, MULTI_WORD_TOKENS: 0}, {}
     for name, value in counts:
         if isinstance(name, tuple) and name[0] == SOURCE_KEY:
             by_source.setdefault(name[1], {})[name[2]] = value
@@ -73,12 +75,12 @@ def unknown_characters(counts) -> list:
 
 
 def format_layout(output_format: str, compression: str, masking: str, max_seq_length: int,
-                  max_predictions_per_seq: int) -> dict:
-    """What a reader of one output format needs besides the files."""
+                  max_predictions_per_seq: int, vocab_size=None) -> dict:
+    """What a reader of one output format needs besides the files (an OutputSpec's fields)."""
     if output_format == 'tfrecord':
         return {'compression': compression,
                 'features': bert_features.describe(max_seq_length, max_predictions_per_seq, masking)}
-    return {'compression': 'zstd', 'schema': instance_columns.describe(masking)}
+    return {'compression': compression, 'schema': instance_columns.describe(masking, vocab_size)}
 
 
 def software(runner: str) -> dict:

@@ -3,8 +3,10 @@
 A finished dataset folder holds::
 
     manifest.json                      MANIFEST_NAME, written last (whole or absent)
-    vocab.txt                          VOCAB_NAME
+    vocab.txt or tokenizer.json        VOCAB_NAME (--vocab_file, a trained WordPiece vocab) or
+                                       TOKENIZER_NAME (--tokenizer, --train_tokenizer bpe)
     part-00000-of-00004.tfrecord ...   shard_name(index, num_shards, extension), per output format
+    index.json                         MDS_INDEX_NAME: MosaicML streaming's index of the .mds shards
     rejects/too_short.jsonl ...        reject_name(reason): a sample of the documents dropped for it
 
 and while a run is unfinished, also::
@@ -25,6 +27,8 @@ from wwm.records.shard_writers import OUTPUT_FORMATS, TFRECORD_COMPRESSIONS, out
 
 MANIFEST_NAME = 'manifest.json'
 VOCAB_NAME = 'vocab.txt'
+MDS_INDEX_NAME = 'index.json'   # where streaming.StreamingDataset looks for it
+TOKENIZER_NAME = 'tokenizer.json'
 REJECTS_DIR = 'rejects'
 INCOMPLETE_DIR = '.incomplete'
 RUN_MARKER_NAME = '.zh-wwm-data-run.json'
@@ -66,8 +70,9 @@ def runs_folder_name(output_dir: str) -> str:
 
 
 def is_shard_name(path: str) -> bool:
-    """Whether ``path`` is a shard name of some output format (any run's options)."""
-    return bool(_SHARD.match(path))
+    """Whether ``path`` is a shard name of some output format (any run's options), or the MDS
+    index, which the job writes and lists with the shards."""
+    return bool(_SHARD.match(path)) or path == MDS_INDEX_NAME
 
 
 def is_reject_name(path: str) -> bool:

@@ -5,7 +5,8 @@ import sys
 from tests.conftest import DEMO_CORPUS, ROOT
 
 
-JOB_COMMAND = [sys.executable, '-m', 'beam_jobs.build_pretraining_data']
+# Without progress lines (a test that wants them gives --progress_seconds again: the last one counts).
+JOB_COMMAND = [sys.executable, '-m', 'beam_jobs.build_pretraining_data', '--progress_seconds', '0']
 ERROR_PREFIX = 'build_pretraining_data: error: '
 
 

@@ -85,8 +85,8 @@ def write_dataset(output_dir, keyed_instances, masking, vocab_bytes, formats=ALL
                   | WriteShards(str(output_dir), num_shards, seed, specs, **write_options))
         counts = pipeline | 'Counts' >> beam.Create([('instances', len(keyed_instances))])
         samples = pipeline | 'NoRejects' >> beam.Create([])
-        _ = shards | CommitDataset(str(output_dir), options, vocab_info, vocab_bytes, masking, layouts,
-                                   counts, samples)
+        vocab = pipeline | 'Vocab' >> beam.Create([(vocab_info, vocab_bytes)])
+        _ = shards | CommitDataset(str(output_dir), options, vocab, masking, layouts, counts, samples)
     return json.loads((output_dir / 'manifest.json').read_text(encoding='utf-8'))
 
 

@@ -42,21 +42,18 @@ def _check_complete(shards, counts, layouts) -> None:
 
 
 class _Commit(beam.DoFn):
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, sort_temp_dir,
-                 runner):
+    def __init__(self, output_dir, options, masking, layouts, sort_temp_dir, runner):
         self._output_dir = output_dir
         self._runner = runner
         self._runs_dir = runs_folder(output_dir, sort_temp_dir)
         self._options = options
-        self._vocab_info = vocab_info
-        self._vocab_bytes = vocab_bytes
         self._masking = masking
         self._layouts = layouts
 
-    def process(self, _, shards, counts, dropped_samples):
+    def process(self, _, shards, counts, dropped_samples, vocab):
         temp_dir = FileSystems.join(self._output_dir, INCOMPLETE_DIR)
         try:
-            manifest = self._commit(temp_dir, shards, counts, dropped_samples)
+            manifest = self._commit(temp_dir, shards, counts, dropped_samples, vocab)
         except BaseException:
             # Only the temp manifest: the shards still in .incomplete/ are what a retried commit
             # (Dataflow, Flink) finishes from; the launcher removes them once the job has failed.
@@ -65,7 +62,8 @@ class _Commit(beam.DoFn):
         output_folder.remove_marker(self._output_dir)
         yield manifest
 
-    def _commit(self, temp_dir, shards, counts, dropped_samples) -> dict:
+    def _commit(self, temp_dir, shards, counts, dropped_samples, vocab) -> dict:
+        vocab_info, vocab_bytes = vocab
         _check_complete(shards, counts, self._layouts)
         for _, shard in shards:
             source = FileSystems.join(temp_dir, shard.file_name)
@@ -80,13 +78,13 @@ class _Commit(beam.DoFn):
         for name, (_, records) in zip(reject_files, sorted(dropped_samples.items())):
             lines = [json.dumps(record._asdict(), ensure_ascii=False) + '\n' for record in records]
             write_file(FileSystems.join(self._output_dir, name), ''.join(lines).encode('utf-8'))
-        write_file(FileSystems.join(self._output_dir, VOCAB_NAME), self._vocab_bytes)
+        write_file(FileSystems.join(self._output_dir, vocab_info.get('file', VOCAB_NAME)), vocab_bytes)
         output_folder.delete_folder(temp_dir)
         if self._runs_dir != temp_dir:
             output_folder.delete_folder(self._runs_dir)
         formats = {name: dict(layout, shards=[info for fmt, info in shards if fmt == name])
                    for name, layout in self._layouts.items()}
-        manifest = manifest_schema.build_manifest(self._options, self._vocab_info, counts,
+        manifest = manifest_schema.build_manifest(self._options, vocab_info, counts,
                                                   self._masking, formats, reject_files,
                                                   manifest_schema.software(self._runner))
         output_folder.write_atomically(FileSystems.join(self._output_dir, MANIFEST_NAME),
@@ -101,19 +99,22 @@ class CommitDataset(beam.PTransform):
     ``layouts`` maps each output format to what its readers need (schemas.manifest.format_layout).
     ``sort_temp_dir``: WriteShards' option of the same name, whose run files are deleted too.
     ``runner``: the runner's name, for the manifest's software section (schemas.manifest.software).
+    ``vocab``: a PCollection of one (the manifest's vocab entry, the tokenizer file's bytes): the
+    run's tokenizer may be trained in the job.
     """
 
-    def __init__(self, output_dir, options, vocab_info, vocab_bytes, masking, layouts, counts,
+    def __init__(self, output_dir, options, vocab, masking, layouts, counts,
                  dropped_samples, sort_temp_dir=None, runner='DirectRunner'):
         super().__init__()
-        self._commit = _Commit(output_dir, options, vocab_info, vocab_bytes, masking, layouts,
-                               sort_temp_dir, runner)
+        self._commit = _Commit(output_dir, options, masking, layouts, sort_temp_dir, runner)
         self._counts = counts
         self._dropped_samples = dropped_samples
+        self._vocab = vocab
 
     def expand(self, shards):
         return (shards.pipeline
                 | 'Once' >> beam.Create([None])
                 | 'Commit' >> beam.ParDo(self._commit, beam.pvalue.AsList(shards),
                                          beam.pvalue.AsList(self._counts),
-                                         beam.pvalue.AsDict(self._dropped_samples)))
+                                         beam.pvalue.AsDict(self._dropped_samples),
+                                         beam.pvalue.AsSingleton(self._vocab)))

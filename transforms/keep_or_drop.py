@@ -15,8 +15,9 @@ element count reaches a power of two, so a long stage shows progress without a l
 The manifest's numbers are still computed as data from ``dropped`` and ``stats`` (count_stats), the
 same on every runner; metrics are delivered differently by each.
 
-A check that needs per-worker state (a tokenizer built from the vocabulary) is an object with a
-``setup()`` method, called where Beam sets up the DoFn, once per worker instance.
+A check that needs per-worker state is an object with a ``setup()`` method, called where Beam sets
+up the DoFn, once per worker instance. A check that needs what the pipeline itself computes (the
+run's tokenizer, trained in the job) gets it as side inputs: ``check(element, *side_values)``.
 """
 import inspect
 import logging
@@ -74,8 +75,8 @@ class _KeepOrDropFn(beam.DoFn):
         if hasattr(self._check, 'setup'):
             self._check.setup()
 
-    def process(self, element):
-        outcomes = self._check(element)
+    def process(self, element, *side_values):
+        outcomes = self._check(element, *side_values)
         if not inspect.isgenerator(outcomes):
             outcomes = (outcomes,)
         kept = 0
@@ -119,11 +120,13 @@ class _KeepOrDropFn(beam.DoFn):
 
 class KeepOrDrop(beam.PTransform):
     """Elements -> ``documents`` (kept), ``dropped`` (Dropped records) and ``stats`` ((name, value)
-    pairs), as ``check`` says of each element; ``stage`` names its metrics and log lines."""
+    pairs), as ``check`` says of each element; ``stage`` names its metrics and log lines;
+    ``side_inputs`` (Beam side inputs, e.g. AsSingleton) follow the element in each check call."""
 
-    def __init__(self, stage: str, check):
+    def __init__(self, stage: str, check, side_inputs=()):
         super().__init__()
         self._fn = _KeepOrDropFn(stage, check)
+        self._side_inputs = tuple(side_inputs)
 
     def expand(self, elements):
-        return elements | beam.ParDo(self._fn).with_outputs(DROPPED, STATS, main=KEPT)
+        return elements | beam.ParDo(self._fn, *self._side_inputs).with_outputs(DROPPED, STATS, main=KEPT)

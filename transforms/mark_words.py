@@ -18,11 +18,13 @@ def _mark(keyed_instance, chinese_ids):
 
 
 class MarkWords(beam.PTransform):
-    """(InstanceKey, UnmaskedInstance) -> (InstanceKey, TrainingInstance) without masks."""
+    """(InstanceKey, UnmaskedInstance) -> (InstanceKey, TrainingInstance) without masks.
+    ``chinese_ids``: a PCollection of one frozenset, the ids of one-CJK-character tokens (from the
+    run's tokenizer, which may be trained in the job)."""
 
     def __init__(self, chinese_ids):
         super().__init__()
-        self._chinese_ids = frozenset(chinese_ids)
+        self._chinese_ids = chinese_ids
 
     def expand(self, instances):
-        return instances | beam.Map(_mark, self._chinese_ids)
+        return instances | beam.Map(_mark, beam.pvalue.AsSingleton(self._chinese_ids))

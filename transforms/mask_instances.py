@@ -10,37 +10,34 @@ from wwm.instances.masking import mask_instance
 
 
 class _Mask(beam.DoFn):
-    def __init__(self, config, seed, mask_id, replacement_ids, load_similar_words):
+    def __init__(self, config, seed, mask_id):
         self._config = config
         self._seed = seed
         self._mask_id = mask_id
-        self._replacement_ids = replacement_ids
-        self._load_similar_words = load_similar_words
-        self._similar_words = None
 
-    def setup(self):
-        if self._load_similar_words is not None:
-            self._similar_words = self._load_similar_words()
-
-    def process(self, keyed_instance):
+    def process(self, keyed_instance, replacement_ids, similar_words=None):
         key, instance = keyed_instance
         rng = seeded_rng(self._seed, 'mask', *key)
-        masked, stats = mask_instance(instance, self._config, rng, self._mask_id, self._replacement_ids,
-                                      self._similar_words)
+        masked, stats = mask_instance(instance, self._config, rng, self._mask_id, replacement_ids,
+                                      similar_words)
         yield key, masked
         yield beam.pvalue.TaggedOutput('stats', dict(stats))
 
 
 class MaskInstances(beam.PTransform):
     """(InstanceKey, UnmaskedInstance) -> ``instances`` (InstanceKey, TrainingInstance) and ``stats``.
-
-    ``load_similar_words``: a picklable callable returning the tokenized similar-word table
-    (mac strategy), called once per worker.
+    ``replacement_ids``: a PCollection of one list, the ids the random 10% draws from;
+    ``similar_words``: None, or a PCollection of one tokenized similar-word table (mac strategy).
+    Both come from the run's tokenizer, which may be trained in the job.
     """
 
-    def __init__(self, config, seed, mask_id, replacement_ids, load_similar_words=None):
+    def __init__(self, config, seed, mask_id, replacement_ids, similar_words=None):
         super().__init__()
-        self._mask = _Mask(config, seed, mask_id, list(replacement_ids), load_similar_words)
+        self._mask = _Mask(config, seed, mask_id)
+        self._side_inputs = [beam.pvalue.AsSingleton(replacement_ids)]
+        if similar_words is not None:
+            self._side_inputs.append(beam.pvalue.AsSingleton(similar_words))
 
     def expand(self, instances):
-        return instances | beam.ParDo(self._mask).with_outputs('stats', main='instances')
+        return instances | beam.ParDo(self._mask, *self._side_inputs).with_outputs(
+            'stats', main='instances')

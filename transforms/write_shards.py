@@ -7,10 +7,12 @@ without any stage holding the corpus). The order is cut into pieces by the top b
 sized to about PIECE_BYTES from the expected bytes of records (WriteShards' ``piece_bits``); each
 piece is sorted on its own and kept in a run file, so no element that crosses the shuffle grows
 with the corpus. Then each shard reads the runs its ranks fall in, in order, and writes one file
-per output format, so the formats hold the same instances in the same order. Shard files go under
+per output format, so the formats hold the same instances in the same order; the MDS format also
+gets its index.json, written once every shard is (WriteMDSIndex). Shard files go under
 ``.incomplete/`` and are moved into place by commit_dataset, which deletes the runs; the runs go
 there too unless --sort_temp_dir names another place (runs_folder).
 """
+import hashlib
 import itertools
 from typing import Optional
 
@@ -18,13 +20,13 @@ import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
-from schemas.output_layout import INCOMPLETE_DIR, run_name, runs_folder_name, shard_name
+from schemas.output_layout import INCOMPLETE_DIR, MDS_INDEX_NAME, run_name, runs_folder_name, shard_name
 from schemas.records import ShardInfo
 from wwm.records.balanced_shards import ShardLayout, piece_of, shard_record
 from wwm.records.external_sort import run_slice, sorted_records, write_run
 from wwm.hashing import stable_hash64
 from wwm.records.packed_instances import pack_instance
-from wwm.records.shard_writers import DigestingSink, ShardFiles
+from wwm.records.shard_writers import DigestingSink, ShardFiles, mds_index
 
 
 def runs_folder(output_dir: str, sort_temp_dir: Optional[str] = None) -> str:
@@ -133,6 +135,23 @@ class _WriteShard(beam.DoFn):
             raise ValueError('%s: %s' % (path, error)) from None
 
 
+class _WriteMDSIndex:
+    """The MDS shards' ShardInfos -> ('mds', ShardInfo of index.json): MosaicML streaming's index of
+    them in shard order, beside them in the temp folder; listed with the shards (0 records) so
+    that the commit moves it and the manifest gives its sha256."""
+
+    def __init__(self, temp_dir: str, spec):
+        self._temp_dir = temp_dir
+        self._spec = spec
+
+    def __call__(self, shards: list):
+        data = mds_index(self._spec.masking, self._spec.vocab_size, sorted(shards))
+        path = FileSystems.join(self._temp_dir, MDS_INDEX_NAME)
+        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            handle.write(data)
+        return 'mds', ShardInfo(MDS_INDEX_NAME, 0, len(data), hashlib.sha256(data).hexdigest())
+
+
 def _layout(piece_counts: dict, num_shards: int) -> ShardLayout:
     return ShardLayout.from_counts(num_shards, piece_counts)
 
@@ -153,8 +172,9 @@ class WriteShards(beam.PTransform):
         self._to_pieces = _ToPieces(seed, piece_bits)
         runs_dir = runs_folder(output_dir, sort_temp_dir)
         self._sort = _SortPiece(runs_dir)
-        self._write = _WriteShard(FileSystems.join(output_dir, INCOMPLETE_DIR), runs_dir, num_shards,
-                                  list(specs))
+        temp_dir = FileSystems.join(output_dir, INCOMPLETE_DIR)
+        self._write = _WriteShard(temp_dir, runs_dir, num_shards, list(specs))
+        self._mds_index = [_WriteMDSIndex(temp_dir, spec) for spec in specs if spec.output_format == 'mds']
 
     def expand(self, instances):
         layout = (instances
@@ -163,6 +183,12 @@ class WriteShards(beam.PTransform):
                   | 'SortPiece' >> beam.ParDo(self._sort)
                   | 'PieceCounts' >> beam.combiners.ToDict()
                   | 'Layout' >> beam.Map(_layout, self._num_shards))
-        return (instances.pipeline
-                | 'Shards' >> beam.Create(range(self._num_shards))
-                | 'WriteShard' >> beam.ParDo(self._write, beam.pvalue.AsSingleton(layout)))
+        shards = (instances.pipeline
+                  | 'Shards' >> beam.Create(range(self._num_shards))
+                  | 'WriteShard' >> beam.ParDo(self._write, beam.pvalue.AsSingleton(layout)))
+        indexes = [shards
+                   | 'MDSShards' >> beam.Filter(lambda shard: shard[0] == 'mds')
+                   | 'MDSShardInfos' >> beam.Values()
+                   | 'AllMDSShards' >> beam.combiners.ToList()
+                   | 'WriteMDSIndex' >> beam.Map(write_index) for write_index in self._mds_index]
+        return (shards, *indexes) | 'WithIndex' >> beam.Flatten()

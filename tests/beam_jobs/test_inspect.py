@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -103,15 +104,18 @@ def test_report_of_a_folder_of_datasets_holds_their_plots(datasets, tmp_path, ca
     shutil.copytree(static_dir, tmp_path / 'out' / 'seq128')
     shutil.copytree(dynamic_dir, tmp_path / 'out' / 'seq128_dynamic')
     report = tmp_path / 'report.html'
-    assert inspect([str(tmp_path / 'out'), '--report', str(report)]) == 0
-    assert '== dataset seq128_dynamic: masking dynamic' in capsys.readouterr().out
+    assert inspect([str(tmp_path / 'out'), '--report', str(report), '--examples', '1']) == 0
+    out = capsys.readouterr().out
+    assert '== dataset seq128_dynamic: masking dynamic' in out
     page = report.read_text(encoding='utf-8')
     assert '<script' not in page and 'http' not in page.replace('http://www.w3.org/2000/svg', '')
     svgs = _Svgs()
     svgs.feed(page)
     assert svgs.titles.count('Sequence lengths (tokens, [CLS] and [SEP] included)') == 2
-    assert svgs.titles.count('Tokens per source') == 1   # the dynamic test dataset has no sources
-    assert 'Masked share of tokens per strategy' in svgs.titles
+    # One source and one static dataset: a sentence each, not a chart of one bar.
+    assert 'Tokens per source' not in svgs.titles and 'Masked share of tokens per strategy' not in svgs.titles
+    assert 'Masked share of tokens per strategy: wwm (seq128), ' in page
+    assert any(t.startswith('Predictions per instance') for t in svgs.titles)
     assert any(t.startswith('Masked positions (') for t in svgs.titles)
     assert any(t.startswith('Whole-word groups') for t in svgs.titles)
     # Real news text loses a few documents to the filters; the dynamic test dataset none.
@@ -121,7 +125,13 @@ def test_report_of_a_folder_of_datasets_holds_their_plots(datasets, tmp_path, ca
     instances = manifest['counts']['instances']
     assert svgs.columns[:33] and sum(svgs.columns[:33]) == instances   # static length histogram
     source, tokens = next(iter(tokens_by_source(manifest).items()))
-    assert '>%s</text>' % source in page and '>{:,}</text>'.format(tokens) in page
+    assert 'Tokens per source: %s, {:,}'.format(tokens) % source in page
+    # The examples inspect printed, decoded, are on the page; so is the date it was made.
+    static_example = re.search(r'^  tokens: (.*)$', out, re.M).group(1)
+    assert escape(static_example, quote=False).split(' [SEP] ')[0] in re.sub('</?mark>', '', page)
+    dynamic_words = re.search(r'^  words: +(.*)$', out, re.M).group(1)
+    assert escape(dynamic_words, quote=False) in page
+    assert re.search(r'Report made \d{4}-\d\d-\d\d \d\d:\d\d UTC', page)
 
 
 @pytest.mark.parametrize('damage', ['empty', 'cut short', 'not JSON', 'not a manifest'])

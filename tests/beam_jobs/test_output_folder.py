@@ -209,9 +209,9 @@ def _commit(out, dropped=None):
     (out / '.incomplete' / 'part-00000-of-00001.tfrecord').write_bytes(b'record')
     layouts = {'tfrecord': format_layout('tfrecord', 'none', 'static', 128, 20)}
     commit = commit_dataset._Commit(  # pylint: disable=protected-access
-        str(out), {'max_seq_length': 128}, {}, b'[PAD]\n', 'static', layouts, None, 'DirectRunner')
+        str(out), {'max_seq_length': 128}, 'static', layouts, None, 'DirectRunner')
     shards = [('tfrecord', ShardInfo('part-00000-of-00001.tfrecord', 1, 6, '0' * 64))]
-    return list(commit.process(None, shards, [('instances', 1)], dropped or {}))
+    return list(commit.process(None, shards, [('instances', 1)], dropped or {}, ({}, b'[PAD]\n')))
 
 
 def test_a_commit_writes_the_manifest_and_then_removes_the_marker(tmp_path):

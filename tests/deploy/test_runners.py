@@ -88,7 +88,8 @@ def test_local_run_never_tries_to_download_prism(tmp_path, demo_vocab_path):
     try:
         result = subprocess.run(
             [sys.executable, '-m', 'beam_jobs.build_pretraining_data',
-             *job_args(DEMO, tmp_path / 'out', demo_vocab_path, '--runner=DirectRunner')],
+             *job_args(DEMO, tmp_path / 'out', demo_vocab_path, '--runner=DirectRunner',
+                       '--progress_seconds', '0')],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     finally:
         hole.close()

@@ -52,10 +52,10 @@ def test_a_committed_dataset_holds_exactly_the_layouts_names(tmp_path):
     (out / layout.INCOMPLETE_DIR / shard).write_bytes(b'record')
     layouts = {'tfrecord': format_layout('tfrecord', 'none', 'static', 128, 20)}
     commit = commit_dataset._Commit(  # pylint: disable=protected-access
-        str(out), {'max_seq_length': 128}, {}, b'[PAD]\n', 'static', layouts, None, 'DirectRunner')
+        str(out), {'max_seq_length': 128}, 'static', layouts, None, 'DirectRunner')
     dropped = {'too_short': [Dropped('too_short', 'news.txt:3', 'news.txt', '短')]}
     (manifest,) = commit.process(None, [('tfrecord', ShardInfo(shard, 1, 6, '0' * 64))], [('instances', 1)],
-                                 dropped)
+                                 dropped, ({}, b'[PAD]\n'))
     files = sorted(str(p.relative_to(out)) for p in out.rglob('*') if p.is_file())
     assert files == sorted([layout.MANIFEST_NAME, layout.VOCAB_NAME, shard, layout.reject_name('too_short')])
     assert manifest['rejects'] == [layout.reject_name('too_short')]

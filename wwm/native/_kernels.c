@@ -1200,14 +1200,15 @@ int_pair(PyObject *pair, Py_ssize_t *first, Py_ssize_t *second)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-/* group_tokens(offsets, piece_words, spans, length, first_group=0) -> (group numbers, unaligned).
+/* group_tokens(offsets, piece_words, spans, length, first_group=0)
+ *     -> (group numbers, unaligned, multi_word).
  * The reference, kernels.py_group_tokens, says what the numbers mean. */
 static PyObject *
 group_tokens(PyObject *self, PyObject *args)
 {
     PyObject *offsets, *piece_words, *spans, *fast_offsets = NULL, *fast_words = NULL;
     PyObject *fast_spans = NULL, *groups = NULL, *result = NULL;
-    Py_ssize_t length, count, i, c, unaligned = 0, previous_last = -2, *char_word = NULL;
+    Py_ssize_t length, count, i, c, unaligned = 0, multi_word = 0, previous_last = -2, *char_word = NULL;
     long long group, first_group = 0;
     PyObject *previous_word = Py_None;  /* borrowed from fast_words, which outlives the loop */
 
@@ -1253,6 +1254,12 @@ group_tokens(PyObject *self, PyObject *args)
         }
         first = start < length ? char_word[start] : -1;
         last = (end > 0 && end <= length) ? char_word[end - 1] : -1;
+        /* a token beginning or ending outside every word: its other characters' words */
+        for (c = start + 1; first < 0 && c < end && c < length; c++)
+            first = char_word[c];
+        if (first >= 0)
+            for (c = (end < length ? end : length) - 1; last < 0 && c >= start; c--)
+                last = char_word[c];
         if (word != Py_None) {
             same_piece_word = PyObject_RichCompareBool(word, previous_word, Py_EQ);
             if (same_piece_word < 0)
@@ -1264,6 +1271,8 @@ group_tokens(PyObject *self, PyObject *args)
                 group++;
             previous_last = -2;
         } else {
+            if (first != last)
+                multi_word++;
             if (first > previous_last && !same_piece_word)
                 group++;
             if (last > previous_last)
@@ -1275,7 +1284,7 @@ group_tokens(PyObject *self, PyObject *args)
             goto done;
         PyList_SET_ITEM(groups, i, number);
     }
-    result = Py_BuildValue("(On)", groups, unaligned);
+    result = Py_BuildValue("(Onn)", groups, unaligned, multi_word);
 done:
     PyMem_Free(char_word);
     Py_XDECREF(groups);

@@ -208,13 +208,15 @@ def _unpack_lists(data, count: int) -> Tuple[int, List[List[int]]]:
 
 def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence,
                     spans: Sequence[Tuple[int, int]], length: int,
-                    first_group: int = 0) -> Tuple[List[int], int]:
-    """Masking-group number of each token, from token offsets and word spans in one string.
+                    first_group: int = 0) -> Tuple[List[int], int, int]:
+    """Masking-group number of each token, from token offsets and word spans in one string, and
+    the counts of tokens outside every segmenter word (unaligned) and of tokens spanning several.
 
     Token i continues the group of token i-1 when both lie in one segmenter word, or when token i is
     a "##" piece of the same WordPiece word (``piece_words`` holds the pre-tokenizer word of each
-    token): groups are the union of the segmenter's words and WordPiece's own words. A token outside
-    every segmenter word falls back to WordPiece grouping alone, and is counted. Offsets are
+    token): groups are the union of the segmenter's words and WordPiece's own words. A token's words
+    are those of its characters (characters outside every word, such as spaces, aside); a token
+    outside every segmenter word falls back to WordPiece grouping alone, and is counted. Offsets are
     non-negative (spans may be (-1, -1): a word not found in the string).
     """
     char_word = [-1] * length
@@ -222,7 +224,7 @@ def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence,
         if start >= 0:
             char_word[start:end] = [index] * (end - start)
     groups = []
-    unaligned = 0
+    unaligned = multi_word = 0
     group = first_group - 1
     previous_last = -2
     previous_piece_word = None
@@ -231,6 +233,12 @@ def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence,
             raise ValueError('token offsets must not be negative')
         first = char_word[start] if start < length else -1
         last = char_word[end - 1] if 0 < end <= length else -1
+        # A token may begin or end outside every word (a Metaspace '▁' or a space merged into
+        # a BPE token): its words are those of its other characters.
+        if first < 0 < end - start:
+            first = next((char_word[c] for c in range(start + 1, min(end, length)) if char_word[c] >= 0), -1)
+        if last < 0 < end - start and first >= 0:
+            last = next(char_word[c] for c in range(min(end, length) - 1, start - 1, -1) if char_word[c] >= 0)
         same_piece_word = piece_word is not None and piece_word == previous_piece_word
         if first < 0 or last < 0:
             unaligned += 1
@@ -238,13 +246,14 @@ def py_group_tokens(offsets: Sequence[Tuple[int, int]], piece_words: Sequence,
                 group += 1
             previous_last = -2
         else:
+            multi_word += first != last
             if first > previous_last and not same_piece_word:
                 group += 1
             if last > previous_last:
                 previous_last = last
         previous_piece_word = piece_word
         groups.append(group)
-    return groups, unaligned
+    return groups, unaligned, multi_word
 
 
 candidate_groups = compiled.candidate_groups if compiled else py_candidate_groups

@@ -8,14 +8,19 @@ formats hold the same instances in the same order:
   reads; it has no zstd).
 - arrow: an Arrow IPC file with zstd-compressed buffers, one record batch per ``BATCH_ROWS``.
 - parquet: zstd, one row group per ``BATCH_ROWS``.
+- mds: MosaicML streaming's MDS shard, uncompressed, one file per shard of ours, encoded by its
+  MDSWriter; the dataset's index.json lists them all (mds_index). Needs the [mds] extra.
 
-Arrow and Parquet rows follow schemas/instance_columns.py. Beam's ``WriteToParquet`` is not used: it
+Arrow and Parquet rows follow schemas/instance_columns.py, token ids in the narrowest type the
+vocab allows (TFRecord keeps int64, BERT's contract). Beam's ``WriteToParquet`` is not used: it
 neither puts chosen records in a chosen shard nor keeps their order, and Beam has no Arrow IPC sink.
 """
 import functools
 import hashlib
+import json
+import tempfile
 import zlib
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,7 +29,8 @@ from schemas.instance_columns import arrow_schema
 from wwm.records import tfrecord
 from wwm.records.packed_instances import LIST_FIELDS, run_columns
 
-OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet')
+OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet', 'mds')
+MDS_INSTALL = "pip install 'zh-wwm-data[mds]'"   # what --output_format mds needs
 TFRECORD_COMPRESSIONS = ('none', 'gzip')
 BATCH_ROWS = 4096
 _GZIP_LEVEL = 6
@@ -33,10 +39,11 @@ _GZIP_LEVEL = 6
 class OutputSpec(NamedTuple):
     """One output format of a dataset and what its files need to know about the instances."""
     output_format: str
-    compression: str            # tfrecord: 'none' or 'gzip'; arrow and parquet: 'zstd'
+    compression: str            # tfrecord: 'none' or 'gzip'; arrow and parquet: 'zstd'; mds: 'none'
     masking: str                # 'static' or 'dynamic'
     max_seq_length: int
     max_predictions_per_seq: int
+    vocab_size: Optional[int] = None    # types the columnar and MDS id columns (instance_columns.id_type)
 
     @property
     def extension(self) -> str:
@@ -44,9 +51,10 @@ class OutputSpec(NamedTuple):
 
 
 def output_specs(formats, tfrecord_compression: str, masking: str, max_seq_length: int,
-                 max_predictions_per_seq: int) -> list:
-    return [OutputSpec(name, tfrecord_compression if name == 'tfrecord' else 'zstd', masking,
-                       max_seq_length, max_predictions_per_seq) for name in formats]
+                 max_predictions_per_seq: int, vocab_size: Optional[int] = None) -> list:
+    compressions = {'tfrecord': tfrecord_compression, 'mds': 'none'}
+    return [OutputSpec(name, compressions.get(name, 'zstd'), masking, max_seq_length,
+                       max_predictions_per_seq, vocab_size) for name in formats]
 
 
 class DigestingSink:
@@ -97,12 +105,12 @@ class _TFRecordWriter:
 
 
 class _ColumnarWriter:
-    """Takes a run whole, as Arrow columns built on its int32 buffers (_Run.table, shared by the
-    Arrow and Parquet files of a shard), and hands the format's writer batches of exactly BATCH_ROWS
-    rows (the last one shorter), wherever the runs begin and end."""
+    """Takes a run whole, as Arrow columns built on its int32 buffers and cast to the schema's id
+    type (_Run.table, shared by the Arrow, Parquet and MDS files of a shard), and hands the format's
+    writer batches of exactly BATCH_ROWS rows (the last one shorter), wherever the runs begin and end."""
 
     def __init__(self, spec: OutputSpec, sink):
-        self._schema = arrow_schema(spec.masking)
+        self._schema = arrow_schema(spec.masking, spec.vocab_size)
         self._pending = []      # tables of runs not yet written, in order
         self._rows = 0
         self._writer = self._open(sink)
@@ -149,8 +157,9 @@ class _Run:
             records, labels, lists = run_columns(self.data)
             columns = dict(zip(LIST_FIELDS, (_list_array(records, *pair) for pair in lists)))
             columns['next_sentence_label'] = _int32_array(records, labels)
-            self._tables[schema] = pa.Table.from_arrays([columns[name] for name in schema.names],
-                                                        schema=schema)
+            # A checked cast to the schema's id type: an id the type cannot hold raises, never wraps.
+            self._tables[schema] = pa.Table.from_arrays(
+                [columns[field.name].cast(field.type) for field in schema], schema=schema)
         return self._tables[schema]
 
 
@@ -179,7 +188,84 @@ class _ParquetWriter(_ColumnarWriter):
         self._writer.write_table(table, row_group_size=BATCH_ROWS)
 
 
-_WRITERS = {'tfrecord': _TFRecordWriter, 'arrow': _ArrowWriter, 'parquet': _ParquetWriter}
+def mds_available() -> bool:
+    """Whether MosaicML streaming (the [mds] extra) can be imported, for --output_format mds."""
+    try:
+        import streaming   # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return False
+    return True
+
+
+def _mds_columns(schema: pa.Schema) -> dict:
+    """MDS encodings of the columns: a list as 'bytes', its items little-endian in the schema's type
+    (MDS's ndarray encoding refuses empty arrays, and a row may have no masked positions or no
+    chinese_ref), the label as 'int32'."""
+    return {field.name: 'bytes' if pa.types.is_list(field.type) else str(field.type) for field in schema}
+
+
+class _MDSWriter:
+    """Encodes rows with MosaicML streaming's MDSWriter (encode_sample, encode_joint_shard) and
+    writes the shard's bytes to our sink. Its own file writing is not used: it names files
+    shard.00000.mds by a counter of its own and writes an index.json per writer, where a dataset
+    has our shard names (one per worker's shard), sinks that hash what they write, and one index
+    (mds_index). An MDS shard's header gives every sample's offset before the samples, so the
+    writer holds the shard's encoded rows until close, and a shard must stay under 4 GiB."""
+
+    def __init__(self, spec: OutputSpec, sink):
+        from streaming import MDSWriter   # pylint: disable=import-outside-toplevel
+        self._schema = arrow_schema(spec.masking, spec.vocab_size)
+        self._sink = sink
+        self._folder = tempfile.TemporaryDirectory()     # MDSWriter wants one; nothing is written there
+        self._writer = MDSWriter(columns=_mds_columns(self._schema), out=self._folder.name,
+                                 size_limit=None)
+
+    def write_run(self, run: '_Run') -> int:
+        table = run.table(self._schema)
+        columns = [_mds_column(table.column(name).combine_chunks()) for name in self._schema.names]
+        for row in range(table.num_rows):
+            self._writer.write({name: value(row) for name, value in zip(self._schema.names, columns)})
+        return table.num_rows
+
+    def close(self) -> None:
+        data = self._writer.encode_joint_shard()
+        self._writer.cancel_future_jobs()
+        self._folder.cleanup()
+        if len(data) >= 1 << 32:
+            raise ValueError('an MDS shard of %d bytes is past the 4 GiB its uint32 offsets hold: '
+                             'use more --num_shards' % len(data))
+        self._sink.write(data)
+
+
+def _mds_column(column: pa.Array):
+    """row -> the row's value as MDSWriter takes it: a list's items as little-endian bytes, or
+    the label as an int."""
+    if not pa.types.is_list(column.type):
+        labels = column.to_pylist()
+        return labels.__getitem__
+    values = column.values.to_numpy()
+    values = values.astype(values.dtype.newbyteorder('<'), copy=False)
+    offsets = column.offsets.to_numpy()
+    return lambda row: values[offsets[row]:offsets[row + 1]].tobytes()
+
+
+def mds_index(masking: str, vocab_size, shards) -> bytes:
+    """index.json of an MDS dataset, as MDSWriter writes it (version 2, one entry per shard with
+    its samples, file and the writer's config), for ``shards`` (ShardInfo) in shard order."""
+    from streaming import MDSWriter   # pylint: disable=import-outside-toplevel
+    with tempfile.TemporaryDirectory() as folder:
+        writer = MDSWriter(columns=_mds_columns(arrow_schema(masking, vocab_size)), out=folder,
+                           size_limit=None)
+        config = writer.get_config()
+        writer.cancel_future_jobs()
+    entries = [dict(config, samples=shard.records, zip_data=None,
+                    raw_data={'basename': shard.file_name, 'bytes': shard.num_bytes, 'hashes': {}})
+               for shard in shards]
+    return json.dumps({'version': 2, 'shards': entries}, sort_keys=True).encode('utf-8')
+
+
+_WRITERS = {'tfrecord': _TFRecordWriter, 'arrow': _ArrowWriter, 'parquet': _ParquetWriter,
+            'mds': _MDSWriter}
 
 
 class ShardFiles:

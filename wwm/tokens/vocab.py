@@ -81,9 +81,10 @@ def train_vocab(texts, vocab_size: int, do_lower_case: bool) -> list:
     return tokens
 
 
-def replacement_ids(vocab: dict) -> list:
-    """Ids that the "random token" 10% of masking draws from: every real token, not the special or
-    [unused] ones, nor the "##" forms of CJK characters (BERT never produces those for Chinese text)."""
+def replacement_ids(vocab: dict, special=SPECIAL_TOKENS) -> list:
+    """Ids that the "random token" 10% of masking draws from: every real token, not the ``special``
+    or [unused] ones, nor the "##" forms of CJK characters (BERT never produces those for Chinese
+    text)."""
     return sorted(index for token, index in vocab.items()
-                  if token and token not in SPECIAL_TOKENS and not token.startswith('[unused')
+                  if token and token not in special and not token.startswith('[unused')
                   and not (token.startswith('##') and _is_cjk(token[2:])))

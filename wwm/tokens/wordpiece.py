@@ -81,10 +81,12 @@ def _spans_of_exact_words(words: Sequence[str]) -> List[Tuple[int, int]]:
 
 class AlignedSentence(NamedTuple):
     """Token ids of a sentence and, per token, its masking-group number (consecutive equal numbers
-    form one group; numbers increase along the sentence)."""
+    form one group; numbers increase along the sentence), with the counts of tokens outside every
+    segmenter word and of tokens spanning several (whose group is the union of those words)."""
     token_ids: List[int]
     group_ids: List[int]
     unaligned_tokens: int
+    multi_word_tokens: int = 0
 
 
 def align_sentence(tokenizer: Tokenizer, sentence: str, words: Sequence[str],
@@ -94,12 +96,17 @@ def align_sentence(tokenizer: Tokenizer, sentence: str, words: Sequence[str],
                           first_group)
 
 
-def align_encoding(encoding, sentence: str, words: Sequence[str], first_group: int = 0) -> AlignedSentence:
+def align_encoding(encoding, sentence: str, words: Sequence[str], first_group: int = 0,
+                   joins_pieces: bool = True) -> AlignedSentence:
     """Attach the segmenter's word groups to the tokens of ``encoding``, the tokenizer's output for
-    ``sentence`` (from ``encode`` or, a document at a time, ``encode_batch``)."""
+    ``sentence`` (from ``encode`` or, a document at a time, ``encode_batch``). With ``joins_pieces``
+    (WordPiece) the pieces of one pre-tokenizer word are one group too; other models' pre-tokenizer
+    words (a byte-level BPE's whole run of Chinese characters) say nothing of Chinese words."""
     spans, _ = word_spans(sentence, words)
-    groups, unaligned = group_tokens(encoding.offsets, encoding.word_ids, spans, len(sentence), first_group)
-    return AlignedSentence(list(encoding.ids), groups, unaligned)
+    piece_words = encoding.word_ids if joins_pieces else [None] * len(encoding.ids)
+    groups, unaligned, multi_word = group_tokens(encoding.offsets, piece_words, spans, len(sentence),
+                                                 first_group)
+    return AlignedSentence(list(encoding.ids), groups, unaligned, multi_word)
 
 
 class Encoded(NamedTuple):
@@ -110,19 +117,15 @@ class Encoded(NamedTuple):
     word_ids: List[int]
 
 
-class WordPieceEncoder:
-    """`build_tokenizer`'s tokens for sentences, with wwm/native/_wordpiece.c where it was built."""
+class TokenizerEncoder:
+    """A `tokenizers` Tokenizer's tokens for sentences (no special tokens added), and the
+    characters behind its unknown tokens. ``unk_id`` None: the model has no unknown token."""
 
-    def __init__(self, vocab: dict, do_lower_case: bool):
-        self.tokenizer = build_tokenizer(vocab, do_lower_case)
-        self.unk_id = vocab['[UNK]']
+    def __init__(self, tokenizer: Tokenizer, unk_id, joins_pieces: bool = True):
+        self.tokenizer = tokenizer
+        self.unk_id = unk_id
+        self.joins_pieces = joins_pieces
         self._unknown = {}
-        self._table = None
-        if _wordpiece is not None:
-            tokens = list(vocab)
-            self._table = _wordpiece.table(character_classes(self.tokenizer), tokens,
-                                           [vocab[token] for token in tokens], vocab['[UNK]'],
-                                           MAX_CHARS_PER_WORD)
 
     def unknown_characters(self, sentence: str, encoding) -> List[str]:
         """The characters of ``sentence`` behind the [UNK] tokens of its ``encoding``: for each
@@ -133,26 +136,46 @@ class WordPieceEncoder:
         for token_id, (start, end) in zip(encoding.ids, encoding.offsets):
             if token_id == self.unk_id:
                 span = sentence[start:end]
-                chars.extend(span if len(span) == 1 else filter(self._is_unknown, span))
+                chars.extend(span if len(span) == 1 else filter(self.is_unknown, span))
         return chars
 
-    def _is_unknown(self, char: str) -> bool:
+    def is_unknown(self, char: str) -> bool:
         """Whether ``char`` alone is one [UNK] (remembered: the same few characters recur)."""
         unknown = self._unknown.get(char)
         if unknown is None:
             ids = self.tokenizer.encode(char, add_special_tokens=False).ids
-            unknown = self._unknown[char] = ids == [self.unk_id]
+            unknown = self._unknown[char] = self.unk_id is not None and ids == [self.unk_id]
         return unknown
+
+    def encode_batch(self, sentences: Sequence[str]) -> list:
+        """A `tokenizers` Encoding per sentence, without special tokens."""
+        return self.tokenizer.encode_batch(sentences, add_special_tokens=False)
+
+    def align(self, encoding, sentence: str, words: Sequence[str], first_group: int) -> AlignedSentence:
+        """align_encoding, as this model groups its pieces."""
+        return align_encoding(encoding, sentence, words, first_group, self.joins_pieces)
+
+
+class WordPieceEncoder(TokenizerEncoder):
+    """`build_tokenizer`'s tokens for sentences, with wwm/native/_wordpiece.c where it was built."""
+
+    def __init__(self, vocab: dict, do_lower_case: bool):
+        super().__init__(build_tokenizer(vocab, do_lower_case), vocab['[UNK]'])
+        self._table = None
+        if _wordpiece is not None:
+            tokens = list(vocab)
+            self._table = _wordpiece.table(character_classes(self.tokenizer), tokens,
+                                           [vocab[token] for token in tokens], vocab['[UNK]'],
+                                           MAX_CHARS_PER_WORD)
 
     def encode_batch(self, sentences: Sequence[str]) -> list:
         """An Encoded (or a `tokenizers` Encoding) per sentence, without special tokens."""
         if self._table is None:
-            return self.tokenizer.encode_batch(sentences, add_special_tokens=False)
+            return super().encode_batch(sentences)
         encoded = [_wordpiece.encode(self._table, sentence) for sentence in sentences]
         left = [index for index, tokens in enumerate(encoded) if tokens is None]
         if left:
-            for index, encoding in zip(left, self.tokenizer.encode_batch(
-                    [sentences[index] for index in left], add_special_tokens=False)):
+            for index, encoding in zip(left, super().encode_batch([sentences[index] for index in left])):
                 encoded[index] = encoding
         return [Encoded(*tokens) if type(tokens) is tuple else tokens for tokens in encoded]
 

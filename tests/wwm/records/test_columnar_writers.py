@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from schemas.instance_columns import arrow_schema
+from schemas.instance_columns import ID_COLUMNS, arrow_schema, id_type
 from schemas.records import TrainingInstance
 from wwm.native import kernels
 from wwm.records import packed_instances
-from wwm.records import shard_writers
+from wwm.records import shard_readers, shard_writers
 from wwm.records.balanced_shards import shard_record
 from wwm.records.external_sort import write_run
 from wwm.records.packed_instances import pack_instance
@@ -107,3 +107,48 @@ def test_columnar_shards_are_batches_of_the_instances_across_runs(monkeypatch, m
         assert written == _expected_file(output_format, masking, instances, 7), output_format
     table = pa.ipc.open_file(io.BytesIO(sinks[0]._handle.getvalue())).read_all()
     assert table.column('input_ids').to_pylist() == [i.input_ids for i in instances]
+
+
+@pytest.mark.parametrize('vocab_size, expected', [(21128, pa.int16()), (1 << 15, pa.int16()),
+                                                  ((1 << 15) + 1, pa.int32()), (70000, pa.int32()),
+                                                  (None, pa.int32())])
+def test_token_ids_take_the_narrowest_signed_type_the_vocab_allows(vocab_size, expected):
+    assert id_type(vocab_size) == expected
+    schema = arrow_schema('static', vocab_size)
+    assert [schema.field(name).type for name in ID_COLUMNS] == [pa.list_(expected)] * 2
+    assert schema.field('segment_ids').type == pa.list_(pa.int32())   # not a vocab id
+
+
+def _small_vocab_instance(rng, masking):
+    """An instance of a 21,128-entry vocab (Google's Chinese one): every id below 21128."""
+    instance = _instance(rng, masking, 64)
+    positions = instance.masked_lm_positions
+    return instance._replace(input_ids=[i % 21128 for i in instance.input_ids],
+                             masked_lm_ids=[rng.randint(0, 21127) for _ in positions])
+
+
+@pytest.mark.parametrize('masking', ['static', 'dynamic'])
+def test_arrow_and_parquet_store_ids_of_a_small_vocab_as_int16_with_the_same_values(masking, tmp_path):
+    rng = random.Random(5)
+    instances = [_small_vocab_instance(rng, masking) for _ in range(30)]
+    formats = ['arrow', 'parquet']
+    specs = shard_writers.output_specs(formats, 'none', masking, 64, 20, vocab_size=21128)
+    paths = [tmp_path / ('shard.' + name) for name in formats]
+    handles = [open(path, 'wb') for path in paths]
+    files = shard_writers.ShardFiles(specs, [shard_writers.DigestingSink(h) for h in handles])
+    files.write_run(_run(instances))
+    files.close()
+    for handle in handles:
+        handle.close()
+    tables = [pa.ipc.open_file(pa.memory_map(str(paths[0]))).read_all(), pq.read_table(paths[1])]
+    id_columns = [name for name in ID_COLUMNS if name in tables[0].schema.names]
+    for output_format, path, table in zip(formats, paths, tables):
+        assert [table.schema.field(name).type for name in id_columns] == [pa.list_(pa.int16())] * len(id_columns)
+        assert list(shard_readers.read_instances(str(path), output_format)) == instances
+
+
+def test_an_id_the_narrow_type_cannot_hold_raises_rather_than_wrapping():
+    specs = shard_writers.output_specs(['parquet'], 'none', 'static', 8, 2, vocab_size=100)
+    files = shard_writers.ShardFiles(specs, [shard_writers.DigestingSink(io.BytesIO())])
+    with pytest.raises(pa.ArrowInvalid, match='40000'):
+        files.write_run(_run([TrainingInstance([1, 40000], [0, 0], 0, [1], [40000], [], [])]))

@@ -71,7 +71,7 @@ def test_straddling_token_joins_words_and_wordpiece_pieces_stay_together(tokeniz
 
 def test_token_outside_every_word_falls_back_to_its_own_group():
     # Offsets of three tokens; the segmenter's only word covers the first two characters.
-    groups, unaligned = group_tokens([(0, 1), (1, 2), (2, 3)], [0, 1, 2], [(0, 2)], 3)
+    groups, unaligned, _ = group_tokens([(0, 1), (1, 2), (2, 3)], [0, 1, 2], [(0, 2)], 3)
     assert groups == [0, 0, 1] and unaligned == 1
 
 

@@ -1,7 +1,7 @@
-"""The Trainer recipe of docs/masking.md, run as written on a dynamic dataset the job made from real
-news text: a real transformers.Trainer with a tiny random BERT, on CPU. The collator is wrapped to
-check that word_ids reached it and that every masked word is masked whole. No TensorFlow here: it
-crashes beside torch and transformers in one process."""
+"""The Trainer and masking-rate recipes of docs/masking.md, run as written on a dynamic dataset the
+job made from real news text: a real transformers.Trainer (or loop) with a tiny random BERT, on
+CPU. The Trainer's collator is wrapped to check that word_ids reached it and that every masked word
+is masked whole. No TensorFlow here: it crashes beside torch and transformers in one process."""
 import math
 import os
 
@@ -79,3 +79,22 @@ def test_trainer_defaults_stop_with_the_setting_to_change(dynamic_dataset, tmp_p
     code = code.replace('remove_unused_columns=False', 'remove_unused_columns=True')
     with pytest.raises(KeyError, match=r'remove_unused_columns=False'):
         exec(compile(code, 'docs recipe trainer, defaults', 'exec'), {})
+
+
+def test_schedule_recipe_masks_each_batch_at_its_rate_in_workers(dynamic_dataset, tmp_path,
+                                                                 monkeypatch):
+    """The masking-rate recipe, with two DataLoader workers and two epochs: every batch's share of
+    predicted tokens is its global step's rate, from 30% down to 15%."""
+    pytest.importorskip('transformers')
+    pytest.importorskip('datasets')
+    import datasets
+    import torch
+    monkeypatch.setattr(datasets.config, 'HF_DATASETS_CACHE', str(tmp_path / 'hf'))
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    namespace = run_recipe('schedule', dynamic_dataset)
+    shares, schedule = namespace['shares'], namespace['schedule']
+    assert len(shares) == 2 * namespace['batches_per_epoch'] > 2 and schedule.steps == len(shares) - 1
+    for step, share in enumerate(shares):
+        assert abs(share - schedule.rate(step)) < 0.03, (step, share)
+    assert math.isfinite(namespace['loss'].item())
