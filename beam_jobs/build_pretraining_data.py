@@ -40,7 +40,7 @@ from beam_jobs.output_folder import remove_unfinished_run, start_run
 from beam_jobs.progress import INSTANCES, TOKENIZED, CountProgress, local_progress
 from beam_jobs.runner_options import LOCAL, local_runner, runner_family, runner_name
 from schemas.manifest import format_layout
-from schemas.output_layout import MANIFEST_NAME
+from schemas.output_layout import MANIFEST_NAME, MDS_INDEX_NAME
 from transforms.clean_documents import CleanDocuments
 from transforms.commit_dataset import CommitDataset
 from transforms.convert_chinese import ConvertChinese
@@ -354,8 +354,8 @@ def summary(manifest: dict) -> str:
         lines.append('similar-word replacements %d, fallbacks to [MASK] %d' % (
             counts['similar_word_replacements'], counts.get('similar_word_fallbacks', 0)))
     for name, layout in manifest['formats'].items():
-        lines.append('%s: %d shards, %d records' % (name, len(layout['shards']),
-                                                    sum(s['records'] for s in layout['shards'])))
+        shards = [s for s in layout['shards'] if s['file_name'] != MDS_INDEX_NAME]
+        lines.append('%s: %d shards, %d records' % (name, len(shards), sum(s['records'] for s in shards)))
     if static:
         lines.append('run_pretraining.py flags: --max_seq_length=%s --max_predictions_per_seq=%s'
                      % (length, predictions))

@@ -8,8 +8,8 @@ manifest; counts and statistics are printed and N examples decoded to text, mask
 as [written→original] (static masking) or tokens grouped into whole words (dynamic masking).
 Exit status: 0 when everything verifies; 1 when a shard does not, or a ``part-*`` file the manifest
 does not list lies beside the shards (a reader that globs the folder would take it); 2, with one
-line, when there is no dataset or its manifest (or vocab.txt) is missing, empty, cut short or not a
-manifest.
+line, when there is no dataset or its manifest (or its vocab.txt or tokenizer.json) is missing,
+empty, cut short or not a manifest.
 """
 import datetime
 import hashlib
@@ -26,7 +26,7 @@ from schemas.output_layout import MANIFEST_NAME, VOCAB_NAME
 from wwm.report import html as html_report
 from wwm.report.stats import DatasetStats
 from wwm.records.shard_readers import read_instances
-from wwm.tokens.vocab import parse_vocab
+from wwm.tokens.tokenizer import dataset_tokenizer
 
 _CHUNK = 1 << 20
 _DAMAGED = (ValueError, OSError, EOFError, zlib.error)
@@ -153,29 +153,30 @@ def _print_dataset(name: str, manifest: dict, stats: DatasetStats, problems: lis
 
 
 def _read_dataset(folder: str) -> tuple:
-    """(manifest, vocab, [MASK] id) of the dataset in ``folder``; NotADataset saying what is wrong."""
+    """(manifest, its tokenizer's TokenizerFile) of the dataset in ``folder``; NotADataset saying
+    what is wrong."""
     path = FileSystems.join(folder, MANIFEST_NAME)
     try:
         manifest = parse_manifest(_read(path))
     except (OSError, ValueError) as error:
         raise NotADataset('%s: %s' % (path, error)) from None
-    path = FileSystems.join(folder, VOCAB_NAME)
+    path = FileSystems.join(folder, manifest['vocab'].get('file', VOCAB_NAME))
     try:
-        vocab = parse_vocab(_read(path))
-        mask_id = vocab['[MASK]']
+        tokenizer = dataset_tokenizer(folder)
+        tokenizer.special_ids()
     except (OSError, ValueError, KeyError) as error:
-        raise NotADataset('%s is not the vocab of a dataset: %s' % (path, error)) from None
-    return manifest, vocab, mask_id
+        raise NotADataset('%s is not the tokenizer of a dataset: %s' % (path, error)) from None
+    return manifest, tokenizer
 
 
 def inspect_dataset(name: str, folder: str, examples: int) -> html_report.DatasetReport:
-    manifest, vocab, mask_id = _read_dataset(folder)
-    stats = DatasetStats(mask_id)
+    manifest, tokenizer = _read_dataset(folder)
+    stats = DatasetStats(tokenizer.special_ids()['mask'])
     problems = verify(folder, manifest, stats)
     for problem in problems:
         print('inspect: %s: %s' % (name, problem), file=sys.stderr)
     _print_dataset(name, manifest, stats, problems)
-    id_to_token = {i: token for token, i in vocab.items()}
+    id_to_token = tokenizer.token_texts()
     decoded = []
     if not problems:
         for number, instance in enumerate(_first_instances(folder, manifest, examples), 1):

@@ -351,15 +351,20 @@ def unknown_arguments(argv) -> list:
     for cls in _option_classes():
         cls._add_argparse_args(parser)  # pylint: disable=protected-access
     _, unknown = parser.parse_known_args(argv)
-    return [arg for arg in unknown if arg.startswith('-')]
+    return unknown
 
 
 def parse_options(argv) -> PipelineOptions:
     """The PipelineOptions of ``argv``, after checking every value's type and that no option is
-    unknown. Raises UsageError (one line) where Beam would print its whole usage or drop an option."""
+    unknown and no value stray (``--max_seq_length 128 512``: Beam would drop the 512 silently).
+    Raises UsageError (one line) where Beam would print its whole usage or drop an argument."""
     unknown = unknown_arguments(argv)
+    options = [arg for arg in unknown if arg.startswith('-')]
+    if options:
+        raise UsageError('unknown option(s): %s' % ' '.join(options))
     if unknown:
-        raise UsageError('unknown option(s): %s' % ' '.join(unknown))
+        raise UsageError('unexpected value(s) %s: an option takes one value; repeat the option '
+                         '(--max_seq_length 128 --max_seq_length 512) for several' % ' '.join(unknown))
     return PipelineOptions(argv)
 
 

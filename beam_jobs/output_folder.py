@@ -29,10 +29,10 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from beam_jobs.options import UsageError, dataset_plans, output_formats
 from schemas.manifest import parse_manifest
-from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_NAME, REJECTS_DIR,
-                                   RUN_FILES_GLOB, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME,
-                                   TOKENIZER_NAME, VOCAB_NAME, is_reject_name, is_run_name, is_runs_folder_name, is_shard_name,
-                                   shard_name)
+from schemas.output_layout import (INCOMPLETE_DIR, MANIFEST_NAME, MANIFEST_TEMP_NAME, MDS_INDEX_NAME,
+                                   REJECTS_DIR, RUN_FILES_GLOB, RUN_MARKER_NAME, RUN_MARKER_TEMP_NAME,
+                                   TOKENIZER_NAME, VOCAB_NAME, is_reject_name, is_run_name,
+                                   is_runs_folder_name, is_shard_name, shard_name)
 from transforms.write_shards import runs_folder
 from wwm.records.shard_writers import output_specs
 
@@ -92,6 +92,7 @@ def planned_paths(num_shards: int, specs, output_dir: str, runs_dir: str,
     """Every path a run of one dataset may create in ``output_dir``, reject files aside (the commit
     adds those to the marker before writing them): see the module's docstring."""
     shards = [shard_name(index, num_shards, spec.extension) for spec in specs for index in range(num_shards)]
+    shards += [MDS_INDEX_NAME for spec in specs if spec.output_format == 'mds']
     folders = [INCOMPLETE_DIR + '/']
     inside = _relative(runs_dir, output_dir)
     if inside and inside != INCOMPLETE_DIR:

@@ -3,13 +3,16 @@ one written by the same shard writer from instances carrying word groups (built 
 one's text until the pipeline's dynamic masking stage is wired in)."""
 import json
 import random
+import shutil
+import subprocess
+import sys
 
 import apache_beam as beam
 
 from beam_jobs.build_pretraining_data import run
 from schemas.manifest import format_layout
 from schemas.records import InstanceKey, TrainingInstance
-from tests.conftest import shared_file
+from tests.conftest import ROOT, shared_file
 from transforms.commit_dataset import CommitDataset
 from transforms.write_shards import WriteShards
 from wwm.records.shard_readers import read_instances
@@ -75,11 +78,12 @@ def write_dataset(output_dir, keyed_instances, masking, vocab_bytes, formats=ALL
                   num_shards=3, compression='none', max_seq_length=128, max_predictions_per_seq=20,
                   seed=12345, **write_options):
     """WriteShards + CommitDataset, as the job wires them, on given (InstanceKey, instance) pairs."""
-    specs = output_specs(formats, compression, masking, max_seq_length, max_predictions_per_seq)
+    vocab_size = vocab_bytes.count(b'\n')
+    specs = output_specs(formats, compression, masking, max_seq_length, max_predictions_per_seq, vocab_size)
     options = {'max_seq_length': max_seq_length, 'max_predictions_per_seq': max_predictions_per_seq,
                'mask_strategy': 'wwm', 'random_seed': seed, 'num_shards': num_shards}
     layouts = {spec.output_format: format_layout(*spec) for spec in specs}
-    vocab_info = {'source': 'test', 'size': vocab_bytes.count(b'\n')}
+    vocab_info = {'source': 'test', 'size': vocab_size}
     with beam.Pipeline() as pipeline:
         shards = (pipeline | 'Instances' >> beam.Create(keyed_instances)
                   | WriteShards(str(output_dir), num_shards, seed, specs, **write_options))
@@ -100,3 +104,15 @@ def build_dynamic_dataset(tmp_dir, static_dir, static_manifest, vocab_bytes, id_
              for index, instance in enumerate(static)]
     output_dir = tmp_dir / 'dynamic'
     return output_dir, write_dataset(output_dir, keyed, 'dynamic', vocab_bytes, **kwargs), keyed
+
+
+def inspect_a_damaged_copy(dataset_dir, tmp_path, victim: str):
+    """`python -m beam_jobs.inspect` on a copy of the dataset whose file ``victim`` has one byte
+    flipped in its middle: the CompletedProcess (text)."""
+    copy = tmp_path / 'copy'
+    shutil.copytree(dataset_dir, copy)
+    data = bytearray((copy / victim).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / victim).write_bytes(bytes(data))
+    return subprocess.run([sys.executable, '-m', 'beam_jobs.inspect', str(copy)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)

@@ -12,7 +12,8 @@ import pytest
 from beam_jobs.inspect import main as inspect
 from schemas.manifest import tokens_by_source
 from tests.conftest import ROOT
-from tests.output_datasets import build_dynamic_dataset, build_static_dataset, dataset_instances
+from tests.output_datasets import (build_dynamic_dataset, build_static_dataset, dataset_instances,
+                                   inspect_a_damaged_copy)
 from wwm.tokens.vocab import parse_vocab
 
 
@@ -56,13 +57,7 @@ def test_dynamic_examples_show_word_groups(datasets, capsys):
                                    'part-00003-of-00004.parquet'])
 def test_a_damaged_shard_fails_with_exit_1(datasets, tmp_path, victim):
     (static_dir, _), _ = datasets
-    copy = tmp_path / 'copy'
-    shutil.copytree(static_dir, copy)
-    data = bytearray((copy / victim).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (copy / victim).write_bytes(bytes(data))
-    result = subprocess.run([sys.executable, '-m', 'beam_jobs.inspect', str(copy)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = inspect_a_damaged_copy(static_dir, tmp_path, victim)
     assert result.returncode == 1
     assert '%s: sha256 differs from the manifest' % victim in result.stderr
     assert 'shards: 12 verified, ' in result.stdout and ', 0 problem(s)' not in result.stdout

@@ -1,4 +1,5 @@
 """Wrong options stop before any pipeline is built, with one clear line and exit code 2."""
+import json
 import os
 
 import pytest
@@ -17,6 +18,15 @@ from tests.conftest import DEMO_CORPUS
     (['--convert', 'x2y'], "unknown --convert 'x2y'"),
     (['--masked_lm_prob', '0'], '--masked_lm_prob must be in (0, 1]'),
     (['--dupe_factr', '3'], 'unknown option(s): --dupe_factr'),
+    (['--max_seq_length', '128', '512'], 'unexpected value(s) 512: an option takes one value'),
+    (['--vocab_file', str(DEMO_CORPUS / 'news.txt'), '--tokenizer', str(DEMO_CORPUS / 'news.txt')],
+     '--vocab_file and --tokenizer are mutually exclusive'),
+    (['--tokenizer', str(DEMO_CORPUS / 'news.txt')], 'news.txt: not a tokenizers tokenizer.json'),
+    (['--special_tokens', 'cls=<s>'], '--special_tokens is only used with --tokenizer'),
+    (['--special_tokens', 'first=<s>'], "--special_tokens: expected ROLE=TOKEN with ROLE one of"),
+    (['--train_tokenizer', 'unigram'], "unknown --train_tokenizer 'unigram'"),
+    (['--train_tokenizer', 'bpe', '--mask_strategy', 'mac', '--similar_words', str(DEMO_CORPUS / 'news.txt')],
+     '--similar_words replaces words by WordPiece tokens: it needs a BERT vocab'),
     (['--sort_temp_dir', str(DEMO_CORPUS / 'news.txt')], 'news.txt is a file, not a folder'),
     (['--sort_temp_dir', str(DEMO_CORPUS / 'news.txt' / 'runs')], 'news.txt is a file, not a folder'),
 ])
@@ -78,3 +88,30 @@ def test_existing_dataset_needs_overwrite(tmp_path):
     assert run_job_cli(*args, '--overwrite').returncode == 0
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == [
         'manifest.json', 'part-00000-of-00002.tfrecord', 'part-00001-of-00002.tfrecord', 'vocab.txt']
+
+
+def _tokenizer_with_other_names(path) -> str:
+    """A WordLevel tokenizer.json whose special tokens have neither BERT's nor RoBERTa's names."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {name: index for index, name in enumerate(
+        ['<|pad|>', '<|unk|>', '<|begin|>', '<|end|>', '<|mask|>'] + list('我们说好今天的是。'))}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token='<|unk|>'))
+    tokenizer.pre_tokenizer = pre_tokenizers.Split('', 'isolated')
+    tokenizer.save(str(path))
+    return str(path)
+
+
+def test_special_tokens_of_other_names_are_asked_for_then_used(tmp_path):
+    tokenizer = _tokenizer_with_other_names(tmp_path / 'tokenizer.json')
+    stderr = refused_options_stderr(tmp_path, '--tokenizer', tokenizer)
+    assert 'no cls, sep, mask, pad token found (looked for [CLS]/<s> or [SEP]/</s>' in stderr
+    assert 'name it with --special_tokens cls=TOKEN' in stderr
+    out = tmp_path / 'named'
+    result = run_job_cli('--input', str(DEMO_CORPUS / 'news.txt'), '--output_dir', str(out),
+                         '--tokenizer', tokenizer, '--num_shards', '1', '--special_tokens',
+                         'cls=<|begin|>,sep=<|end|>,mask=<|mask|>,pad=<|pad|>,unk=<|unk|>')
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / 'manifest.json').read_text(encoding='utf-8'))
+    assert manifest['vocab']['special_tokens']['cls'] == ['<|begin|>', 2]
+    assert manifest['counts']['unknown_tokens'] > 0   # most characters are not in this tiny vocab

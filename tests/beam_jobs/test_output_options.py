@@ -6,7 +6,7 @@ from tests.conftest import DEMO_CORPUS
 
 
 @pytest.mark.parametrize('args, message', [
-    (['--output_format', 'csv'], "unknown --output_format 'csv' (choose from tfrecord, arrow, parquet)"),
+    (['--output_format', 'csv'], "unknown --output_format 'csv' (choose from tfrecord, arrow, parquet, mds)"),
     (['--output_format', 'arrow,tfrecrd'], "unknown --output_format 'tfrecrd'"),
     (['--tfrecord_compression', 'zstd'], "unknown --tfrecord_compression 'zstd' (choose from none, gzip)"),
     (['--output_format', 'parquet', '--tfrecord_compression', 'gzip'],

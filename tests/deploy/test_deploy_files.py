@@ -287,7 +287,7 @@ def test_flex_template_dockerfile_and_metadata():
     defaults = option_defaults()
     assert set(parameters) - {'sdk_container_image'} == set(defaults)  # every option, nothing else
     required = {name for name, p in parameters.items() if not p['isOptional']}
-    assert required == {'input', 'output_dir', 'vocab_file', 'sdk_container_image'}
+    assert required == {'input', 'output_dir', 'sdk_container_image'}
     for name, parameter in parameters.items():
         assert parameter['label'] and parameter['helpText']
         if parameter['isOptional'] and 'regexes' in parameter and defaults[name] is not None:

@@ -146,6 +146,20 @@ def test_demo_corpus_on_flink_gives_the_direct_runners_bytes(flink_cluster, demo
     assert finished['tasks']['finished'] == finished['tasks']['total'] > 0
 
 
+def test_a_tokenizer_trained_on_flink_is_the_direct_runners(flink_cluster, tmp_path):
+    """--train_tokenizer bpe on the cluster's workers: the same tokenizer.json and shards as the
+    DirectRunner's, so the sample and the training are the pipeline's, not the launcher's."""
+    args = ['--input', DEMO, '--train_tokenizer', 'bpe', '--vocab_size', '1500', '--dupe_factor', '1',
+            '--num_shards', '2', '--masking', 'dynamic']
+    assert job.run(args + ['--output_dir', str(tmp_path / 'direct')]) == 0
+    submission = subprocess.Popen([str(SUBMIT), *args, '--output_dir', str(tmp_path / 'flink')],
+                                  env=flink_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+    _finish(submission)
+    assert (tmp_path / 'flink' / 'tokenizer.json').exists()
+    assert digests(tmp_path / 'flink') == digests(tmp_path / 'direct')
+
+
 def _running_with_finished_tasks(cluster: FlinkCluster, before: set, submission, at_least: int):
     """Wait until the submitted job runs on Flink with ``at_least`` of its tasks finished."""
     deadline = time.monotonic() + JOB_TIMEOUT_S

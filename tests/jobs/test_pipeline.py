@@ -130,7 +130,7 @@ def test_without_vocab_file_a_bert_layout_vocab_is_trained(tmp_path):
     vocab = (tmp_path / 'trained' / 'vocab.txt').read_text(encoding='utf-8').split('\n')
     assert vocab[:2] == ['[PAD]', '[unused1]'] and vocab[100:104] == ['[UNK]', '[CLS]', '[SEP]', '[MASK]']
     assert '##语' in vocab and '语' in vocab
-    assert manifest['vocab']['source'] == 'trained on the input'
+    assert manifest['vocab']['source'] == 'trained in the job (wordpiece)'
     assert manifest['counts']['instances'] > 50
 
 

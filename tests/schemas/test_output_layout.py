@@ -68,3 +68,12 @@ def test_the_user_documentation_shows_the_layouts_names():
                  layout.INCOMPLETE_DIR + '/', layout.reject_name('<reason>'),
                  layout.shard_name(0, 64, 'tfrecord'), layout.shard_name(0, 64, 'tfrecord.gz')):
         assert name in outputs_doc, name
+
+
+def test_the_run_marker_of_mds_and_a_tokenizer_json_lists_the_index_and_the_tokenizer(tmp_path):
+    specs = output_specs(['mds'], 'none', 'dynamic', 128, 20)
+    out = str(tmp_path / 'out')
+    planned = output_folder.planned_paths(1, specs, out, runs_folder(out), layout.TOKENIZER_NAME)
+    assert sorted(planned) == sorted([layout.MANIFEST_NAME, layout.MANIFEST_TEMP_NAME, layout.TOKENIZER_NAME,
+                                      layout.INCOMPLETE_DIR + '/', layout.shard_name(0, 1, 'mds'),
+                                      layout.MDS_INDEX_NAME])

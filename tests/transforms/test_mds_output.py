@@ -3,7 +3,6 @@ instances of the same run in the same order, read by streaming.StreamingDataset 
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -11,11 +10,9 @@ import pytest
 
 from beam_jobs.build_pretraining_data import run
 from beam_jobs.inspect import main as inspect_main
-from tests.output_datasets import dataset_instances, news_corpus
+from tests.output_datasets import dataset_instances, inspect_a_damaged_copy, news_corpus
 from tests.wwm.training.doc_recipes import run_recipe
 from wwm.records.shard_readers import read_instances
-
-ROOT = __file__.rsplit('/tests/', 1)[0]
 
 
 def _build(tmp_dir, vocab_path, *extra):
@@ -82,13 +79,7 @@ def test_inspect_verifies_mds_and_finds_a_damaged_file(mds_dataset, tmp_path, vi
     output_dir, _ = mds_dataset
     assert inspect_main([str(output_dir)]) == 0
     assert ', 0 problem(s)' in capsys.readouterr().out
-    copy = tmp_path / 'copy'
-    shutil.copytree(output_dir, copy)
-    data = bytearray((copy / victim).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (copy / victim).write_bytes(bytes(data))
-    result = subprocess.run([sys.executable, '-m', 'beam_jobs.inspect', str(copy)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = inspect_a_damaged_copy(output_dir, tmp_path, victim)
     assert result.returncode == 1
     assert '%s: sha256 differs from the manifest' % victim in result.stderr
 

@@ -60,10 +60,10 @@ def _protobuf_rows(path, tmp_path, masking, max_seq_length=128, max_predictions=
     return rows
 
 
-def _pyarrow_rows(path, output_format, masking):
+def _pyarrow_rows(path, output_format, masking, vocab_size):
     """Rows as pyarrow reads them; Parquet names list items 'element', the same layout otherwise."""
     table = pa.ipc.open_file(str(path)).read_all() if output_format == 'arrow' else pq.read_table(str(path))
-    expected = arrow_schema(masking)
+    expected = arrow_schema(masking, vocab_size)
     assert table.schema.metadata[b'masking'] == masking.encode()
     assert table.schema.names == expected.names
     if output_format == 'arrow':
@@ -80,7 +80,7 @@ def _rows_by_format(output_dir, manifest, tmp_path, masking):
             if output_format == 'tfrecord':
                 rows[output_format] += _protobuf_rows(path, tmp_path, masking)
             else:
-                rows[output_format] += _pyarrow_rows(path, output_format, masking)
+                rows[output_format] += _pyarrow_rows(path, output_format, masking, manifest['vocab']['size'])
     return rows
 
 
@@ -112,7 +112,7 @@ def test_shards_are_exactly_balanced_and_named_by_format(static_dataset):
     assert (output_dir / 'part-00000-of-00004.tfrecord.gz').read_bytes()[:2] == b'\x1f\x8b'
     assert manifest['formats']['tfrecord']['compression'] == 'gzip'
     assert manifest['formats']['arrow']['schema'][0] == {
-        'name': 'input_ids', 'type': 'list<item: int32>',
+        'name': 'input_ids', 'type': 'list<item: int16>',   # Google's vocab: 21,128 ids
         'meaning': '[CLS] A [SEP] B [SEP]; static: masked ids, dynamic: unmasked ids'}
 
 

@@ -105,6 +105,15 @@ class TokenizerFile(NamedTuple):
         return frozenset(i for i in range(tokenizer.get_vocab_size(with_added_tokens=True))
                          if is_chinese_char(tokenizer.decode([i], skip_special_tokens=False)))
 
+    def token_texts(self) -> Dict[int, str]:
+        """id -> the text a person reads for the token: a vocab's token, another model's decoded
+        token (a byte-level token's characters, not its byte symbols)."""
+        if self.kind == VOCAB:
+            return {i: token for token, i in vocab_lib.parse_vocab(self.data).items()}
+        tokenizer = self.hf_tokenizer()
+        return {i: tokenizer.decode([i], skip_special_tokens=False) or token
+                for token, i in tokenizer.get_vocab(with_added_tokens=True).items()}
+
     def encoder(self):
         """What tokenizes sentences on a worker (wwm.tokens.wordpiece.WordPieceEncoder for a vocab)."""
         from wwm.tokens.wordpiece import TokenizerEncoder, WordPieceEncoder
@@ -200,7 +209,7 @@ class PerTokenizer:
 def dataset_tokenizer(dataset_dir: str) -> TokenizerFile:
     """The TokenizerFile a dataset was built with: its vocab.txt or tokenizer.json (as its manifest
     names it), with the special tokens and case folding its manifest records."""
-    from schemas.manifest import MANIFEST_NAME
+    from schemas.output_layout import MANIFEST_NAME
     from wwm import filesystems
 
     with filesystems.open_read(filesystems.join(dataset_dir, MANIFEST_NAME)) as handle:

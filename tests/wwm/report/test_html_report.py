@@ -2,7 +2,6 @@
 group size, no lone bar), what made the data, the documents behind the drops, the [UNK] rate,
 decoded examples, and every text escaped in a page with no script."""
 import re
-from collections import Counter
 from html.parser import HTMLParser
 
 from schemas.records import TrainingInstance

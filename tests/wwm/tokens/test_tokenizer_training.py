@@ -1,7 +1,6 @@
 """Tokenizer training (wwm/tokens/tokenizer_training.py) on real Chinese text: the same bytes in
 separate processes whatever PYTHONHASHSEED, the vocab size, the special tokens' ids, and the
 wordpiece kind encoding like BERT's tokenizer of its vocab."""
-import json
 import os
 import pathlib
 import subprocess
