@@ -15,9 +15,14 @@ Arrow and Parquet rows follow schemas/instance_columns.py, token ids in the narr
 vocab allows (TFRecord keeps int64, BERT's contract). Beam's ``WriteToParquet`` is not used: it
 neither puts chosen records in a chosen shard nor keeps their order, and Beam has no Arrow IPC sink.
 """
+import array
 import functools
 import hashlib
+import itertools
 import json
+import shutil
+import struct
+import sys
 import tempfile
 import zlib
 from typing import NamedTuple, Optional
@@ -33,6 +38,7 @@ OUTPUT_FORMATS = ('tfrecord', 'arrow', 'parquet', 'mds')
 MDS_INSTALL = "pip install 'zh-wwm-data[mds]'"   # what --output_format mds needs
 TFRECORD_COMPRESSIONS = ('none', 'gzip')
 BATCH_ROWS = 4096
+COPY_CHUNK_BYTES = 1 << 20   # an MDS shard's samples, from its temporary file to the sink
 _GZIP_LEVEL = 6
 
 
@@ -205,12 +211,14 @@ def _mds_columns(schema: pa.Schema) -> dict:
 
 
 class _MDSWriter:
-    """Encodes rows with MosaicML streaming's MDSWriter (encode_sample, encode_joint_shard) and
-    writes the shard's bytes to our sink. Its own file writing is not used: it names files
-    shard.00000.mds by a counter of its own and writes an index.json per writer, where a dataset
-    has our shard names (one per worker's shard), sinks that hash what they write, and one index
-    (mds_index). An MDS shard's header gives every sample's offset before the samples, so the
-    writer holds the shard's encoded rows until close, and a shard must stay under 4 GiB."""
+    """Encodes rows with MosaicML streaming's MDSWriter (encode_sample) and writes the shard as its
+    encode_joint_shard lays one out: the sample count, every sample's offset, the writer's config,
+    then the samples. Its own file writing is not used: it names files shard.00000.mds by a counter
+    of its own and writes an index.json per writer, where a dataset has our shard names (one per
+    worker's shard), sinks that hash what they write, and one index (mds_index). Nor is
+    encode_joint_shard, which holds the whole shard in memory: the samples go to a local temporary
+    file as they are encoded, and only their sizes (4 bytes a sample) stay in memory, so a worker's
+    memory does not grow with the shard. The offsets are uint32: a shard must stay under 4 GiB."""
 
     def __init__(self, spec: OutputSpec, sink):
         from streaming import MDSWriter   # pylint: disable=import-outside-toplevel
@@ -219,22 +227,34 @@ class _MDSWriter:
         self._folder = tempfile.TemporaryDirectory()     # MDSWriter wants one; nothing is written there
         self._writer = MDSWriter(columns=_mds_columns(self._schema), out=self._folder.name,
                                  size_limit=None)
+        self._samples = tempfile.TemporaryFile()
+        self._sizes = array.array('I')
 
     def write_run(self, run: '_Run') -> int:
         table = run.table(self._schema)
         columns = [_mds_column(table.column(name).combine_chunks()) for name in self._schema.names]
         for row in range(table.num_rows):
-            self._writer.write({name: value(row) for name, value in zip(self._schema.names, columns)})
+            sample = self._writer.encode_sample({name: value(row)
+                                                 for name, value in zip(self._schema.names, columns)})
+            self._samples.write(sample)
+            self._sizes.append(len(sample))
         return table.num_rows
 
     def close(self) -> None:
-        data = self._writer.encode_joint_shard()
         self._writer.cancel_future_jobs()
         self._folder.cleanup()
-        if len(data) >= 1 << 32:
-            raise ValueError('an MDS shard of %d bytes is past the 4 GiB its uint32 offsets hold: '
-                             'use more --num_shards' % len(data))
-        self._sink.write(data)
+        config = self._writer.config_data
+        header_bytes = 4 * (len(self._sizes) + 2) + len(config)
+        if header_bytes + sum(self._sizes) >= 1 << 32:
+            raise ValueError('an MDS shard of %d bytes is past the 4 GiB its uint32 offsets hold: use '
+                             'more --num_shards' % (header_bytes + sum(self._sizes)))
+        offsets = array.array('I', itertools.accumulate(self._sizes, initial=header_bytes))
+        if sys.byteorder != 'little':
+            offsets.byteswap()
+        self._sink.write(struct.pack('<I', len(self._sizes)) + offsets.tobytes() + config)
+        self._samples.seek(0)
+        shutil.copyfileobj(self._samples, self._sink, COPY_CHUNK_BYTES)
+        self._samples.close()
 
 
 def _mds_column(column: pa.Array):
