@@ -8,6 +8,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = pathlib.Path(os.environ.get('WWM_SHARED_DATA', ROOT.parent / 'shared' / 'data'))
 DEMO_CORPUS = ROOT / 'examples' / 'demo_corpus'
+# transformers decides once, at its first import, whether to load its TensorFlow half, which fails
+# with the Keras 3 that tensorflow-cpu brings; modules import it indirectly (MosaicML streaming
+# does), so this is set before any test module is collected.
+os.environ.setdefault('USE_TF', '0')
 
 
 def pytest_configure(config):

@@ -86,7 +86,8 @@ def test_a_users_byte_level_bpe_gives_decodable_instances_whole_words_and_its_fi
     assert inspect_main([str(output_dir), '--examples', '1']) == 0
 
 
-@pytest.mark.parametrize('kind', ['bpe', 'wordpiece'])
+# WordPiece's training in the job: tests/jobs/test_pipeline.py and tests/transforms/test_train_tokenizer.py
+@pytest.mark.parametrize('kind', ['bpe'])
 def test_a_tokenizer_trained_in_the_job_is_the_same_on_one_and_two_workers(tmp_path, kind):
     corpus = write_thucnews_slice(tmp_path, ARTICLES)
     args = ['--train_tokenizer', kind, '--vocab_size', '3000', '--masking', 'dynamic']

@@ -3,7 +3,6 @@ same instances as the package's reader; a tiny BERT trains on each format with a
 feature tables of the docs say what schemas/bert_features.py writes."""
 import importlib.util
 import math
-import os
 import re
 
 import numpy as np
@@ -16,7 +15,6 @@ from tests.wwm.training.doc_recipes import RECIPE_DOCS, recipe_for, run_in_child
 from wwm.records.bert_padding import padded_features
 from wwm.tokens.vocab import parse_vocab
 
-os.environ.setdefault('USE_TF', '0')   # transformers need not import TensorFlow for PyTorch models
 
 @pytest.fixture(scope='module')
 def small_datasets(tmp_path_factory, real_vocab_path):

@@ -3,15 +3,12 @@ job made from real news text: a real transformers.Trainer (or loop) with a tiny 
 CPU. The Trainer's collator is wrapped to check that word_ids reached it and that every masked word
 is masked whole. No TensorFlow here: it crashes beside torch and transformers in one process."""
 import math
-import os
 
 import pytest
 
 from tests.output_datasets import build_static_dataset
 from tests.wwm.training.doc_recipes import recipe_for, run_recipe
 from wwm.training import collator as collator_module
-
-os.environ.setdefault('USE_TF', '0')   # transformers need not import TensorFlow for PyTorch models
 
 
 @pytest.fixture(scope='module')
