@@ -162,7 +162,7 @@ def _read_dataset(folder: str) -> tuple:
         raise NotADataset('%s: %s' % (path, error)) from None
     path = FileSystems.join(folder, manifest['vocab'].get('file', VOCAB_NAME))
     try:
-        tokenizer = dataset_tokenizer(folder)
+        tokenizer = dataset_tokenizer(folder, manifest)
         tokenizer.special_ids()
     except (OSError, ValueError, KeyError) as error:
         raise NotADataset('%s is not the tokenizer of a dataset: %s' % (path, error)) from None

@@ -10,6 +10,7 @@ import pytest
 
 from beam_jobs.build_pretraining_data import run
 from beam_jobs.inspect import main as inspect_main
+from tests.job_runs import digests
 from tests.output_datasets import dataset_instances, inspect_a_damaged_copy, news_corpus
 from tests.wwm.training.doc_recipes import run_recipe
 from wwm.records.shard_readers import read_instances
@@ -69,9 +70,7 @@ def test_mds_bytes_are_the_same_with_two_worker_processes(mds_dataset, tmp_path,
     output_dir, manifest = mds_dataset
     again, _ = _build(tmp_path, real_vocab_path, '--direct_running_mode=multi_processing',
                       '--direct_num_workers=2')
-    digest = lambda folder: {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                             for p in folder.iterdir() if p.is_file()}
-    assert digest(again) == digest(output_dir)
+    assert digests(again) == digests(output_dir)
 
 
 @pytest.mark.parametrize('victim', ['part-00001-of-00003.mds', 'index.json'])

@@ -11,6 +11,7 @@ import pytest
 from schemas.bert_features import feature_lengths
 from schemas.instance_columns import arrow_schema
 from tests.example_proto import parse_example, read_tfrecord_file
+from tests.job_runs import digests
 from tests.output_datasets import (ALL_FORMATS, build_dynamic_dataset, build_static_dataset,
                                    dataset_instances, write_dataset)
 from wwm.tokens.vocab import parse_vocab
@@ -137,10 +138,8 @@ def test_same_seed_same_bytes_with_two_worker_processes(static_dataset, tmp_path
     output_dir, manifest = static_dataset
     again, _ = build_static_dataset(tmp_path, real_vocab_path, '--direct_running_mode=multi_processing',
                                     '--direct_num_workers=2')
-    digest = lambda folder: {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                             for p in folder.iterdir() if p.is_file()}
-    assert digest(again) == digest(output_dir)
-    assert len([name for name in digest(again) if name.startswith('part-')]) == 12
+    assert digests(again) == digests(output_dir)
+    assert len([name for name in digests(again) if name.startswith('part-')]) == 12
 
 
 def test_the_seed_shuffles_the_order_but_not_the_balance(dynamic_dataset, tmp_path, real_vocab_path):

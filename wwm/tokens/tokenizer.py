@@ -24,7 +24,8 @@ VOCAB, TOKENIZER_JSON = 'vocab', 'tokenizer.json'
 ROLES = ('cls', 'sep', 'mask', 'pad', 'unk')
 REQUIRED_ROLES = ('cls', 'sep', 'mask', 'pad')  # a byte-level BPE has no unknown token
 # The names looked up for each role, first BERT's, then RoBERTa's.
-STYLES = ({'cls': '[CLS]', 'sep': '[SEP]', 'mask': '[MASK]', 'pad': '[PAD]', 'unk': '[UNK]'},
+BERT_NAMES = {'cls': '[CLS]', 'sep': '[SEP]', 'mask': '[MASK]', 'pad': '[PAD]', 'unk': '[UNK]'}
+STYLES = (BERT_NAMES,
           {'cls': '<s>', 'sep': '</s>', 'mask': '<mask>', 'pad': '<pad>', 'unk': '<unk>'})
 
 
@@ -206,14 +207,16 @@ class PerTokenizer:
         return self._value
 
 
-def dataset_tokenizer(dataset_dir: str) -> TokenizerFile:
+def dataset_tokenizer(dataset_dir: str, manifest: Optional[dict] = None) -> TokenizerFile:
     """The TokenizerFile a dataset was built with: its vocab.txt or tokenizer.json (as its manifest
-    names it), with the special tokens and case folding its manifest records."""
+    names it), with the special tokens and case folding its manifest records. ``manifest``: the
+    dataset's, where the caller has read it already."""
     from schemas.output_layout import MANIFEST_NAME
     from wwm import filesystems
 
-    with filesystems.open_read(filesystems.join(dataset_dir, MANIFEST_NAME)) as handle:
-        manifest = json.loads(handle.read())
+    if manifest is None:
+        with filesystems.open_read(filesystems.join(dataset_dir, MANIFEST_NAME)) as handle:
+            manifest = json.loads(handle.read())
     entry = manifest['vocab']
     name = entry.get('file', VOCAB_NAME)
     with filesystems.open_read(filesystems.join(dataset_dir, name)) as handle:

@@ -32,6 +32,7 @@ from typing import Iterable, List, Tuple
 from wwm.hashing import stable_hash64
 from wwm.tokens import vocab as vocab_lib
 from wwm.tokens import wordpiece
+from wwm.tokens.tokenizer import BERT_NAMES
 
 KINDS = ('bpe', 'wordpiece')
 SPECIAL_TOKENS = vocab_lib.SPECIAL_TOKENS  # [PAD] [UNK] [CLS] [SEP] [MASK]
@@ -50,7 +51,6 @@ DEFAULT_SAMPLE_CHARS = 10_000_000
 # stages that write them ([CLS], [SEP], [MASK]) are set up before the tokenizer exists.
 SPECIAL_IDS = {'wordpiece': {'pad': 0, 'unk': 100, 'cls': 101, 'sep': 102, 'mask': 103},
                'bpe': {'pad': 0, 'unk': 1, 'cls': 2, 'sep': 3, 'mask': 4}}
-_ROLE_TOKENS = {'pad': '[PAD]', 'unk': '[UNK]', 'cls': '[CLS]', 'sep': '[SEP]', 'mask': '[MASK]'}
 
 
 def train_tokenizer(texts: Iterable[str], kind: str, vocab_size: int, do_lower_case: bool) -> bytes:
@@ -65,7 +65,7 @@ def train_tokenizer(texts: Iterable[str], kind: str, vocab_size: int, do_lower_c
         tokenizer = _bpe_tokenizer(texts, vocab_size, do_lower_case)
     else:
         raise ValueError('unknown tokenizer kind %r (one of %s)' % (kind, ', '.join(KINDS)))
-    found = {role: tokenizer.token_to_id(token) for role, token in _ROLE_TOKENS.items()}
+    found = {role: tokenizer.token_to_id(token) for role, token in BERT_NAMES.items()}
     if found != SPECIAL_IDS[kind]:  # the stages were set up with SPECIAL_IDS
         raise AssertionError('the %s layout moved: special ids %s' % (kind, found))
     return tokenizer.to_str().encode('utf-8')

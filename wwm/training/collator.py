@@ -41,8 +41,8 @@ from typing import Sequence, Union
 import numpy
 
 from wwm.instances.masking import DEFAULT_NGRAM_PROBS, MaskingConfig, mask_tokens
-from wwm.tokens.tokenizer import dataset_tokenizer
-from wwm.tokens.vocab import parse_vocab, read_vocab_bytes, replacement_ids
+from wwm.tokens.tokenizer import VOCAB, TokenizerFile, dataset_tokenizer
+from wwm.tokens.vocab import read_vocab_bytes
 from wwm.training.schedule import MaskingSchedule
 
 IGNORE_INDEX = -100
@@ -93,14 +93,16 @@ class WholeWordMaskingCollator:
     @classmethod
     def from_vocab_file(cls, vocab_file: str, **options) -> 'WholeWordMaskingCollator':
         """[MASK], [PAD] and the random-token ids from a BERT vocab (e.g. the dataset's vocab.txt)."""
-        vocab = parse_vocab(read_vocab_bytes(vocab_file))
-        return cls(vocab['[MASK]'], replacement_ids(vocab), pad_token_id=vocab['[PAD]'], **options)
+        return cls._from_tokenizer(TokenizerFile(VOCAB, read_vocab_bytes(vocab_file)), **options)
 
     @classmethod
     def from_dataset(cls, dataset_dir: str, **options) -> 'WholeWordMaskingCollator':
         """The mask, pad and random-token ids of the tokenizer a dataset was built with (its
         vocab.txt or tokenizer.json, as its manifest names them): any tokenizer the job takes."""
-        tokenizer = dataset_tokenizer(dataset_dir)
+        return cls._from_tokenizer(dataset_tokenizer(dataset_dir), **options)
+
+    @classmethod
+    def _from_tokenizer(cls, tokenizer: TokenizerFile, **options) -> 'WholeWordMaskingCollator':
         special = tokenizer.special_ids()
         return cls(special['mask'], tokenizer.replacement_ids(), pad_token_id=special['pad'], **options)
 
